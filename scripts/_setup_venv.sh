@@ -1,0 +1,28 @@
+# Shared set-up for scripts/test and scripts/demo: a virtual environment with tunesmith and the
+# extras they need, from nothing. Sourced, not run. Re-running it is quick: pip keeps the
+# compiled llama-cpp-python wheel in its cache.
+set -euo pipefail
+
+VENV="${TUNESMITH_VENV:-.venv}"
+PY="$VENV/bin/python"
+
+if [ ! -x "$PY" ]; then
+    echo ">> creating virtual environment $VENV"
+    python3 -m venv "$VENV"
+fi
+"$PY" -m pip install --quiet --upgrade pip
+# The CPU build of torch lies on this machine's disk; an open range would pull a CUDA build.
+echo ">> installing torch==2.13.0 (CPU build) first"
+"$PY" -m pip install --quiet torch==2.13.0
+# llama-cpp-python compiles from source. A native build (-march=native) enables ggml's AMX
+# kernels on Xeon CPUs that have AMX, and those segfault on any prompt of more than one token
+# on our machines (see the README); build for AVX2 instead, which every x86-64 CPU of the
+# last decade runs. Set CMAKE_ARGS yourself to override (e.g. -DGGML_CUDA=on on a GPU host).
+if [ "$(uname -m)" = "x86_64" ]; then
+    export CMAKE_ARGS="${CMAKE_ARGS:--DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON}"
+fi
+echo ">> installing tunesmith[local,torch,dev] (llama-cpp-python compiles on first install: ~13 min on 2 cores)"
+CMAKE_BUILD_PARALLEL_LEVEL="${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)}" \
+    "$PY" -m pip install --quiet -e ".[local,torch,dev]"
+"$PY" -m pip check
+export PATH="$PWD/$VENV/bin:$PATH"

@@ -1,0 +1,7 @@
+"""tunesmith: an LLM-agent AutoML assistant."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+__all__ = ["__version__"]

@@ -1,0 +1,208 @@
+"""A first planning step: from a request and a table to a grounded draft plan.
+
+The full planner (validation scheme, search space, budget, clarifying questions) arrives with
+the agent issue; this draft covers target, task type, metric and learners, and checks them
+against the data.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any, Literal
+
+import pandas as pd
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import HumanMessage, SystemMessage
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from tunesmith.core.errors import DataError, PlanError, close_matches
+from tunesmith.llm import LLMCall, structured
+from tunesmith.prompts import render
+
+logger = logging.getLogger(__name__)
+
+TaskType = Literal["binary", "multiclass", "regression"]
+Metric = Literal["roc_auc", "accuracy", "f1", "log_loss", "rmse", "mae", "r2"]
+LearnerName = Literal[
+    "logistic_regression",
+    "ridge",
+    "lasso",
+    "knn",
+    "svm",
+    "decision_tree",
+    "random_forest",
+    "extra_trees",
+    "hist_gradient_boosting",
+    "lightgbm",
+    "xgboost",
+    "mlp",
+]
+
+METRICS_FOR_TASK: dict[str, tuple[str, ...]] = {
+    "binary": ("roc_auc", "accuracy", "f1", "log_loss"),
+    "multiclass": ("accuracy", "log_loss", "f1"),
+    "regression": ("rmse", "mae", "r2"),
+}
+METRIC_MEANINGS = {
+    "roc_auc": "area under the ROC curve (binary classification)",
+    "accuracy": "share of correct class predictions",
+    "f1": "F1 score (harmonic mean of precision and recall)",
+    "log_loss": "logarithmic loss / cross-entropy of predicted probabilities",
+    "rmse": "root mean squared error (regression)",
+    "mae": "mean absolute error (regression)",
+    "r2": "coefficient of determination R^2 (regression)",
+}
+
+
+class PlanDraft(BaseModel):
+    """What to predict, how to score it, and which learners to try first."""
+
+    model_config = ConfigDict(frozen=True)
+
+    target: str = Field(description="The column to predict; exactly one of the table's columns.")
+    task_type: TaskType = Field(description="binary, multiclass or regression.")
+    metric: Metric = Field(description="The metric the request asks to optimise.")
+    learners: list[LearnerName] = Field(
+        min_length=1, max_length=4, description="Model families to try first."
+    )
+    reason: str = Field(max_length=200, description="One short sentence on why these choices.")
+
+
+def _schema_for(columns: Sequence[str]) -> type[PlanDraft]:
+    """A PlanDraft whose ``target`` may only be one of ``columns`` (enforced by the grammar)."""
+    target_type: Any = Literal[tuple(columns)]
+    return create_model(
+        "PlanDraft",
+        __base__=PlanDraft,
+        target=(target_type, Field(description=PlanDraft.model_fields["target"].description)),
+    )
+
+
+def infer_task_type(values: pd.Series) -> TaskType:
+    """Infer the task type from a target column's values."""
+    present = values.dropna()
+    n_unique = int(present.nunique())
+    if n_unique <= 2:
+        return "binary"
+    numeric = pd.api.types.is_numeric_dtype(present) and not pd.api.types.is_bool_dtype(present)
+    if numeric and pd.api.types.is_float_dtype(present) and not (present % 1 == 0).all():
+        return "regression"
+    if numeric and n_unique > min(50, max(10, len(present) // 20)):
+        return "regression"
+    return "multiclass"
+
+
+def _kind(column: pd.Series) -> str:
+    if pd.api.types.is_bool_dtype(column):
+        return "boolean"
+    if pd.api.types.is_integer_dtype(column):
+        return "integer"
+    if pd.api.types.is_float_dtype(column):
+        return "float"
+    if pd.api.types.is_datetime64_any_dtype(column):
+        return "datetime"
+    return "text"
+
+
+def describe_columns(df: pd.DataFrame, max_examples: int = 4) -> list[dict[str, str]]:
+    """One short description per column for the planner prompt."""
+    rows = []
+    for name in df.columns:
+        column = df[name]
+        examples = ", ".join(str(v) for v in column.dropna().unique()[:max_examples])
+        rows.append(
+            {
+                "name": str(name),
+                "dtype": _kind(column),
+                "unique": str(int(column.nunique())),
+                "missing": f"{column.isna().mean():.0%}",
+                "examples": examples,
+            }
+        )
+    return rows
+
+
+def draft_plan(
+    model: BaseChatModel,
+    request: str,
+    data: pd.DataFrame,
+    *,
+    calls: list[LLMCall] | None = None,
+    max_attempts: int = 3,
+) -> PlanDraft:
+    """Ask the LLM for a draft plan for ``request`` on ``data``, then ground it in the data.
+
+    Raises:
+        DataError: The table is empty.
+        PlanError: The draft does not fit the data (see :func:`check_draft`).
+        StructuredOutputError: The LLM gave no valid draft.
+    """
+    if data.empty or len(data.columns) < 2:
+        raise DataError(
+            f"The table has {len(data)} rows and {len(data.columns)} columns; a plan needs at "
+            f"least one row, a target column and one feature column."
+        )
+    columns = [str(c) for c in data.columns]
+    messages = [
+        SystemMessage(content=render("plan_draft_system", metrics=METRIC_MEANINGS)),
+        HumanMessage(
+            content=render(
+                "plan_draft_user",
+                request=request,
+                n_rows=len(data),
+                columns=describe_columns(data),
+            )
+        ),
+    ]
+    draft = structured(
+        model,
+        _schema_for(columns),
+        messages,
+        max_attempts=max_attempts,
+        purpose="plan_draft",
+        calls=calls,
+    )
+    plain = PlanDraft.model_validate(draft.model_dump())
+    actual = infer_task_type(data[plain.target])
+    if plain.task_type != actual:
+        # The data decides the task type; the model only guesses it from a summary.
+        logger.info(
+            "The LLM called %r a %s target; its values make it %s. Using %s.",
+            plain.target,
+            plain.task_type,
+            actual,
+            actual,
+        )
+        plain = plain.model_copy(update={"task_type": actual})
+    check_draft(plain, data)
+    return plain
+
+
+def check_draft(draft: PlanDraft, data: pd.DataFrame) -> None:
+    """Check that the draft fits the data.
+
+    Raises:
+        PlanError: The target is not a column, or the task type or metric does not fit the
+            target's values.
+    """
+    columns = [str(c) for c in data.columns]
+    if draft.target not in columns:
+        hint = close_matches(draft.target, columns)
+        suggestion = f" Did you mean {', '.join(repr(h) for h in hint)}?" if hint else ""
+        raise PlanError(
+            f"Target {draft.target!r} is not a column of the data. Columns: "
+            f"{', '.join(columns)}.{suggestion}"
+        )
+    actual = infer_task_type(data[draft.target])
+    if draft.task_type != actual:
+        raise PlanError(
+            f"Task type {draft.task_type!r} does not fit target {draft.target!r}: its values "
+            f"make a {actual} task. Use task_type={actual!r}."
+        )
+    allowed = METRICS_FOR_TASK[actual]
+    if draft.metric not in allowed:
+        raise PlanError(
+            f"Metric {draft.metric!r} does not fit target {draft.target!r}, whose values make a "
+            f"{actual} task. Use one of: {', '.join(allowed)}."
+        )

@@ -1,0 +1,138 @@
+"""The ``tunesmith`` command line."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from tunesmith import __version__
+from tunesmith.core.errors import TunesmithError
+
+app = typer.Typer(
+    name="tunesmith",
+    help="tunesmith: describe an ML task in plain language; get a plan, a search and a model.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+LLMOption = Annotated[
+    str | None,
+    typer.Option(
+        "--llm",
+        help="LLM backend: embedded (default), gguf:PATH, openai:URL#MODEL or hf:PATH. "
+        "Also read from TUNESMITH_LLM.",
+    ),
+]
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"tunesmith {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+    ] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log debug details.")] = False,
+) -> None:
+    from rich.logging import RichHandler
+
+    logging.basicConfig(
+        level=logging.WARNING,
+        format="%(message)s",
+        handlers=[RichHandler(show_time=False, show_path=False)],
+    )
+    logging.getLogger("tunesmith").setLevel(logging.DEBUG if verbose else logging.INFO)
+
+
+def _fail(exc: Exception) -> typer.Exit:
+    from rich.console import Console
+
+    Console(stderr=True, soft_wrap=True).print(f"[bold red]Error:[/] {exc}", highlight=False)
+    return typer.Exit(code=2)
+
+
+def _read_table(path: Path) -> Any:
+    import pandas as pd
+
+    from tunesmith.core.errors import DataError
+
+    if not path.is_file():
+        raise DataError(f"Data file {path} does not exist. Pass the path of a CSV file.")
+    try:
+        table = pd.read_csv(path)
+    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise DataError(f"Cannot read {path} as CSV: {exc}. Check the file.") from None
+    if table.empty:
+        raise DataError(f"{path} has a header but no rows; a plan needs data.")
+    return table
+
+
+@app.command()
+def plan(
+    request: Annotated[str, typer.Argument(help="The task in plain language.")],
+    data: Annotated[Path, typer.Option("--data", help="Training table (CSV).")],
+    llm: LLMOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the plan as JSON.")] = False,
+) -> None:
+    """Draft a plan (target, task type, metric, learners) for REQUEST on a CSV table.
+
+    This is the planning step only: training arrives with the agent.
+    """
+    from rich.console import Console
+    from rich.table import Table
+
+    from tunesmith.agent import draft_plan
+    from tunesmith.llm import LLMCall, load
+
+    console = Console()
+    calls: list[LLMCall] = []
+    try:
+        table = _read_table(data)
+        model = load(llm)
+        draft = draft_plan(model, request, table, calls=calls)
+    except TunesmithError as exc:
+        raise _fail(exc) from None
+    if as_json:
+        typer.echo(json.dumps(draft.model_dump(), indent=2))
+        return
+    view = Table(title=f"Plan for {data.name} ({len(table)} rows)", show_header=False)
+    for key, value in draft.model_dump().items():
+        view.add_row(key, ", ".join(value) if isinstance(value, list) else str(value))
+    console.print(view)
+    spent = sum(c.latency_s for c in calls)
+    tokens = sum(c.prompt_tokens + c.completion_tokens for c in calls)
+    console.print(f"LLM: {len(calls)} call(s), {tokens} tokens, {spent:.1f} s")
+
+
+@app.command("llm-info")
+def llm_info(llm: LLMOption = None) -> None:
+    """Load the LLM backend, say where its weights come from, and send it one short prompt."""
+    import time
+
+    from tunesmith.llm import load, parse_spec
+
+    try:
+        spec = parse_spec(llm)
+        model = load(spec, echo=typer.echo)
+        started = time.perf_counter()
+        reply = model.invoke("Reply with the single word: ready", max_tokens=8)
+    except TunesmithError as exc:
+        raise _fail(exc) from None
+    typer.echo(
+        f"Backend {spec}: replied {str(reply.content).strip()!r} in "
+        f"{time.perf_counter() - started:.2f} s"
+    )
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

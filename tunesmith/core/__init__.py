@@ -1,0 +1,57 @@
+"""The shared vocabulary: records and errors used by every tunesmith package."""
+
+from __future__ import annotations
+
+from tunesmith.core._space import (
+    BoolParam,
+    CategoricalParam,
+    Condition,
+    FloatParam,
+    IntParam,
+    Param,
+    SearchSpace,
+)
+from tunesmith.core._trial import TrialResult, TrialSpec, TrialState
+from tunesmith.core.errors import (
+    ConfigurationError,
+    DataError,
+    LLMConnectionError,
+    LLMSpecError,
+    MissingExtraError,
+    ModelFileError,
+    ModelIntegrityError,
+    OptimizerError,
+    PlanError,
+    SearchSpaceError,
+    StructuredOutputError,
+    TrialPruned,
+    TunesmithError,
+    close_matches,
+)
+
+__all__ = [
+    "BoolParam",
+    "CategoricalParam",
+    "Condition",
+    "ConfigurationError",
+    "DataError",
+    "FloatParam",
+    "IntParam",
+    "LLMConnectionError",
+    "LLMSpecError",
+    "MissingExtraError",
+    "ModelFileError",
+    "ModelIntegrityError",
+    "OptimizerError",
+    "Param",
+    "PlanError",
+    "SearchSpace",
+    "SearchSpaceError",
+    "StructuredOutputError",
+    "TrialPruned",
+    "TrialResult",
+    "TrialSpec",
+    "TrialState",
+    "TunesmithError",
+    "close_matches",
+]

@@ -1,0 +1,1 @@
+"""Benchmarks: Bayesmark and a Kaggle-style task suite (see the evaluation issue)."""

@@ -1,0 +1,1 @@
+"""Trial executors: local process pool and Ray (see the executors issue)."""

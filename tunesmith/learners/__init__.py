@@ -1,0 +1,36 @@
+"""Catalogue of trainable model families: name, task types, search space, build, fidelity.
+
+Example:
+    >>> from tunesmith.learners import build_pipeline, get_learner
+    >>> learner = get_learner("random_forest")
+    >>> pipe = build_pipeline(learner, {"n_estimators": 50}, "binary", X_train, seed=0)
+    >>> pipe.fit(X_train, y_train).predict(X_test)
+"""
+
+from __future__ import annotations
+
+from tunesmith.learners._boosting import LabelEncodedClassifier
+from tunesmith.learners._catalogue import (
+    TASK_TYPES,
+    Fidelity,
+    Learner,
+    TaskType,
+    get_learner,
+    list_learners,
+)
+from tunesmith.learners._preprocess import build_pipeline, build_preprocessor
+from tunesmith.learners._torch_mlp import TorchMLPClassifier, TorchMLPRegressor
+
+__all__ = [
+    "TASK_TYPES",
+    "Fidelity",
+    "LabelEncodedClassifier",
+    "Learner",
+    "TaskType",
+    "TorchMLPClassifier",
+    "TorchMLPRegressor",
+    "build_pipeline",
+    "build_preprocessor",
+    "get_learner",
+    "list_learners",
+]

@@ -1,0 +1,197 @@
+"""A PyTorch MLP with the scikit-learn estimator interface (torch is imported inside fit)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.preprocessing import LabelEncoder
+
+from tunesmith.core import FloatParam, IntParam, SearchSpace
+from tunesmith.learners._catalogue import TASK_TYPES, Fidelity, Learner, TaskType
+
+_PREDICT_BATCH = 65536
+
+
+class _TorchMLP(BaseEstimator):
+    """Shared fit/predict of the torch MLP; the subclasses pick the loss and the outputs."""
+
+    def __init__(
+        self,
+        *,
+        hidden_size: int = 128,
+        n_layers: int = 2,
+        dropout: float = 0.1,
+        learning_rate: float = 1e-3,
+        weight_decay: float = 1e-5,
+        batch_size: int = 128,
+        epochs: int = 20,
+        device: str = "auto",
+        random_state: int | None = None,
+    ) -> None:
+        self.hidden_size = hidden_size
+        self.n_layers = n_layers
+        self.dropout = dropout
+        self.learning_rate = learning_rate
+        self.weight_decay = weight_decay
+        self.batch_size = batch_size
+        self.epochs = epochs
+        self.device = device
+        self.random_state = random_state
+
+    def _targets(self, y: Any) -> tuple[np.ndarray, int]:
+        raise NotImplementedError
+
+    def _loss(self) -> Any:
+        raise NotImplementedError
+
+    def _network(self, n_in: int, n_out: int) -> Any:
+        import torch
+
+        layers: list[Any] = []
+        width = n_in
+        for _ in range(self.n_layers):
+            layers += [
+                torch.nn.Linear(width, self.hidden_size),
+                torch.nn.ReLU(),
+                torch.nn.Dropout(self.dropout),
+            ]
+            width = self.hidden_size
+        layers.append(torch.nn.Linear(width, n_out))
+        return torch.nn.Sequential(*layers)
+
+    def _resolve_device(self) -> str:
+        import torch
+
+        if self.device == "auto":
+            return "cuda" if torch.cuda.is_available() else "cpu"
+        return self.device
+
+    def fit(self, X: Any, y: Any) -> _TorchMLP:
+        """Train for ``epochs`` passes over (X, y) with AdamW; GPU when one is available."""
+        import torch
+
+        features = np.asarray(X, dtype=np.float32)
+        targets, n_out = self._targets(y)
+        device = self._resolve_device()
+        seed = self.random_state
+        rng = np.random.default_rng(seed)
+        # fork_rng keeps our seeding (weights, dropout) from touching the global torch RNG.
+        with torch.random.fork_rng(devices=[] if device == "cpu" else None):
+            torch.manual_seed(int(rng.integers(2**31)) if seed is not None else torch.seed())
+            net = self._network(features.shape[1], n_out).to(device)
+            optimiser = torch.optim.AdamW(
+                net.parameters(), lr=self.learning_rate, weight_decay=self.weight_decay
+            )
+            loss_fn = self._loss()
+            x_all = torch.from_numpy(features).to(device)
+            y_all = torch.from_numpy(targets).to(device)
+            net.train()
+            for _ in range(self.epochs):
+                order = torch.from_numpy(rng.permutation(len(features))).to(device)
+                for start in range(0, len(features), self.batch_size):
+                    idx = order[start : start + self.batch_size]
+                    optimiser.zero_grad()
+                    loss_fn(net(x_all[idx]), y_all[idx]).backward()
+                    optimiser.step()
+        # Kept on the CPU so a fitted model pickles and loads on machines without a GPU.
+        self.module_ = net.cpu().eval()
+        self.n_features_in_ = features.shape[1]
+        return self
+
+    def _forward(self, X: Any) -> np.ndarray:
+        import torch
+
+        features = np.asarray(X, dtype=np.float32)
+        outputs = []
+        with torch.no_grad():
+            for start in range(0, len(features), _PREDICT_BATCH):
+                batch = torch.from_numpy(features[start : start + _PREDICT_BATCH])
+                outputs.append(self.module_(batch).numpy())
+        return np.concatenate(outputs) if outputs else np.empty((0, 1), dtype=np.float32)
+
+
+class TorchMLPClassifier(ClassifierMixin, _TorchMLP):
+    """Multi-layer perceptron classifier in PyTorch (cross-entropy, AdamW)."""
+
+    def _targets(self, y: Any) -> tuple[np.ndarray, int]:
+        self.encoder_ = LabelEncoder().fit(y)
+        self.classes_ = self.encoder_.classes_
+        return self.encoder_.transform(y).astype(np.int64), len(self.classes_)
+
+    def _loss(self) -> Any:
+        import torch
+
+        return torch.nn.CrossEntropyLoss()
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Class probabilities, columns in the order of ``classes_``."""
+        logits = self._forward(X)
+        logits = logits - logits.max(axis=1, keepdims=True)
+        exp = np.exp(logits)
+        return np.asarray(exp / exp.sum(axis=1, keepdims=True), dtype=np.float64)
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Most probable class label."""
+        return np.asarray(self.classes_[np.argmax(self._forward(X), axis=1)])
+
+
+class TorchMLPRegressor(RegressorMixin, _TorchMLP):
+    """Multi-layer perceptron regressor in PyTorch (MSE on a standardised target, AdamW)."""
+
+    def _targets(self, y: Any) -> tuple[np.ndarray, int]:
+        values = np.asarray(y, dtype=np.float64)
+        self.y_mean_ = float(values.mean())
+        self.y_scale_ = float(values.std()) or 1.0
+        scaled = (values - self.y_mean_) / self.y_scale_
+        return scaled.astype(np.float32).reshape(-1, 1), 1
+
+    def _loss(self) -> Any:
+        import torch
+
+        return torch.nn.MSELoss()
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Predicted target values."""
+        return np.asarray(self._forward(X)[:, 0], dtype=np.float64) * self.y_scale_ + self.y_mean_
+
+
+def _torch_mlp(c: dict[str, Any], task: TaskType, seed: int | None, n_jobs: int, gpu: bool) -> Any:
+    cls = TorchMLPRegressor if task == "regression" else TorchMLPClassifier
+    return cls(device="auto" if gpu else "cpu", random_state=seed, **c)
+
+
+def torch_learners() -> list[Learner]:
+    """Return the torch MLP learner."""
+    return [
+        Learner(
+            name="torch_mlp",
+            task_types=frozenset(TASK_TYPES),
+            default_config={
+                "hidden_size": 128,
+                "n_layers": 2,
+                "dropout": 0.1,
+                "learning_rate": 1e-3,
+                "weight_decay": 1e-5,
+                "batch_size": 128,
+            },
+            space=SearchSpace(
+                params=(
+                    IntParam(name="hidden_size", low=16, high=512, log=True),
+                    IntParam(name="n_layers", low=1, high=4),
+                    FloatParam(name="dropout", low=0.0, high=0.5),
+                    FloatParam(name="learning_rate", low=1e-4, high=1e-1, log=True),
+                    FloatParam(name="weight_decay", low=1e-8, high=1e-2, log=True),
+                    IntParam(name="batch_size", low=16, high=1024, log=True),
+                )
+            ),
+            fidelity=Fidelity(name="epochs", low=1, high=200, default=20),
+            uses_gpu=True,
+            encoding="onehot",
+            needs_scaling=True,
+            handles_missing=False,
+            description="PyTorch MLP (ReLU, dropout, AdamW); trains on a CUDA GPU when asked.",
+            factory=_torch_mlp,
+        )
+    ]

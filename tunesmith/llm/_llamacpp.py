@@ -1,0 +1,133 @@
+"""A langchain chat model over llama-cpp-python, run in this process."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
+from pydantic import PrivateAttr
+
+from tunesmith.core.errors import MissingExtraError
+from tunesmith.llm._messages import to_role_dicts
+
+logger = logging.getLogger(__name__)
+
+
+class LlamaCppChat(BaseChatModel):
+    """Chat with a local GGUF file through llama-cpp-python.
+
+    Supports constrained decoding: pass ``response_format={"type": "json_object",
+    "schema": {...}}`` to ``invoke`` and llama.cpp builds a grammar from the JSON schema.
+
+    Attributes:
+        model_path: The GGUF file.
+        n_ctx: Context window in tokens.
+        n_threads: CPU threads; ``None`` lets llama.cpp choose.
+        n_gpu_layers: Layers offloaded to a GPU (0 on CPU-only builds).
+        temperature: Sampling temperature; 0 is greedy.
+        max_tokens: Completion length limit.
+        seed: Sampling seed.
+    """
+
+    model_path: str
+    n_ctx: int = 4096
+    n_threads: int | None = None
+    n_gpu_layers: int = 0
+    temperature: float = 0.0
+    max_tokens: int = 768
+    seed: int = 0
+    _llama: Any = PrivateAttr(default=None)
+    _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
+
+    @property
+    def _llm_type(self) -> str:
+        return "llama-cpp"
+
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        return {"model_path": self.model_path, "n_ctx": self.n_ctx}
+
+    @property
+    def client(self) -> Any:
+        """The underlying ``llama_cpp.Llama``, loaded on first use."""
+        if self._llama is None:
+            try:
+                import llama_cpp
+            except ImportError:
+                raise MissingExtraError(
+                    "The gguf/embedded backend", "local", "llama-cpp-python"
+                ) from None
+            _warn_if_amx(llama_cpp)
+            self._llama = llama_cpp.Llama(
+                model_path=self.model_path,
+                n_ctx=self.n_ctx,
+                n_threads=self.n_threads or _usable_cores(),
+                n_gpu_layers=self.n_gpu_layers,
+                seed=self.seed,
+                verbose=False,
+            )
+        return self._llama
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        request: dict[str, Any] = {
+            "messages": to_role_dicts(messages),
+            "temperature": kwargs.get("temperature", self.temperature),
+            "max_tokens": kwargs.get("max_tokens", self.max_tokens),
+            "seed": kwargs.get("seed", self.seed),
+            "stop": _stops(stop),
+        }
+        if kwargs.get("response_format") is not None:
+            request["response_format"] = kwargs["response_format"]
+        with self._lock:
+            reply = self.client.create_chat_completion(**request)
+        choice = reply["choices"][0]
+        usage = reply.get("usage") or {}
+        message = AIMessage(
+            content=choice["message"].get("content") or "",
+            usage_metadata={
+                "input_tokens": int(usage.get("prompt_tokens", 0)),
+                "output_tokens": int(usage.get("completion_tokens", 0)),
+                "total_tokens": int(usage.get("total_tokens", 0)),
+            },
+            response_metadata={
+                "finish_reason": choice.get("finish_reason"),
+                "model_name": self.model_path,
+            },
+        )
+        return ChatResult(generations=[ChatGeneration(message=message)])
+
+
+def _usable_cores() -> int:
+    # llama-cpp-python defaults to half the cores, which on a 2-core laptop is one.
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _warn_if_amx(llama_cpp: Any) -> None:
+    info = llama_cpp.llama_print_system_info().decode(errors="replace")
+    if "AMX_INT8 = 1" in info:
+        logger.warning(
+            "llama-cpp-python was built with AMX kernels, which crash (segfault) on prompts of "
+            "more than one token on some machines. If it crashes, rebuild it for AVX2: "
+            "CMAKE_ARGS='-DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON' "
+            "pip install --force-reinstall --no-cache-dir --no-deps llama-cpp-python==0.3.36"
+        )
+
+
+def _stops(stop: Sequence[str] | None) -> list[str]:
+    return list(stop) if stop else []
