@@ -88,3 +88,28 @@ def test_empty_table_is_a_data_error() -> None:
 )
 def test_infer_task_type(values: list[object], expected: str) -> None:
     assert infer_task_type(pd.Series(values)) == expected
+
+
+def test_learners_that_cannot_do_the_task_are_dropped() -> None:
+    from sklearn.datasets import load_diabetes
+
+    frame = load_diabetes(as_frame=True).frame
+    reply = _reply(
+        target="target", task_type="regression", metric="mae",
+        learners=["logistic_regression", "ridge"],
+    )  # fmt: skip
+    draft = draft_plan(ScriptedChatModel(replies=[reply]), "Predict target; MAE.", frame)
+    assert draft.learners == ["ridge"]
+
+    only_unfit = _reply(
+        target="target", task_type="regression", metric="mae", learners=["logistic_regression"]
+    )
+    draft = draft_plan(ScriptedChatModel(replies=[only_unfit]), "Predict target.", frame)
+    assert draft.learners == ["hist_gradient_boosting", "random_forest", "ridge"]
+
+
+def test_unknown_learner_names_are_refused_by_the_schema(iris: pd.DataFrame) -> None:
+    model = ScriptedChatModel(replies=[_reply(learners=["catboost"]), _reply()])
+    draft = draft_plan(model, "Predict the species.", iris)
+    assert draft.learners == ["random_forest", "logistic_regression"]
+    assert "field 'learners.0'" in str(model.received[1][-1].content)

@@ -17,6 +17,7 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from tunesmith.core.errors import DataError, PlanError, close_matches
+from tunesmith.learners import list_learners
 from tunesmith.llm import LLMCall, structured
 from tunesmith.prompts import render
 
@@ -24,25 +25,16 @@ logger = logging.getLogger(__name__)
 
 TaskType = Literal["binary", "multiclass", "regression"]
 Metric = Literal["roc_auc", "accuracy", "f1", "log_loss", "rmse", "mae", "r2"]
-LearnerName = Literal[
-    "logistic_regression",
-    "ridge",
-    "lasso",
-    "knn",
-    "svm",
-    "decision_tree",
-    "random_forest",
-    "extra_trees",
-    "hist_gradient_boosting",
-    "lightgbm",
-    "xgboost",
-    "mlp",
-]
 
 METRICS_FOR_TASK: dict[str, tuple[str, ...]] = {
     "binary": ("roc_auc", "accuracy", "f1", "log_loss"),
     "multiclass": ("accuracy", "log_loss", "f1"),
     "regression": ("rmse", "mae", "r2"),
+}
+DEFAULT_LEARNERS: dict[str, tuple[str, ...]] = {
+    "binary": ("hist_gradient_boosting", "random_forest", "logistic_regression"),
+    "multiclass": ("hist_gradient_boosting", "random_forest", "logistic_regression"),
+    "regression": ("hist_gradient_boosting", "random_forest", "ridge"),
 }
 METRIC_MEANINGS = {
     "roc_auc": "area under the ROC curve (binary classification)",
@@ -63,19 +55,28 @@ class PlanDraft(BaseModel):
     target: str = Field(description="The column to predict; exactly one of the table's columns.")
     task_type: TaskType = Field(description="binary, multiclass or regression.")
     metric: Metric = Field(description="The metric the request asks to optimise.")
-    learners: list[LearnerName] = Field(
-        min_length=1, max_length=4, description="Model families to try first."
+    learners: list[str] = Field(
+        min_length=1, max_length=4, description="Model families to try first (catalogue names)."
     )
     reason: str = Field(max_length=200, description="One short sentence on why these choices.")
 
 
 def _schema_for(columns: Sequence[str]) -> type[PlanDraft]:
-    """A PlanDraft whose ``target`` may only be one of ``columns`` (enforced by the grammar)."""
+    """A PlanDraft whose target must be one of ``columns`` and whose learners must be catalogued.
+
+    With constrained decoding the grammar enforces both; otherwise validation does.
+    """
     target_type: Any = Literal[tuple(columns)]
+    learner_type: Any = Literal[tuple(learner.name for learner in list_learners())]
+    fields = PlanDraft.model_fields
     return create_model(
         "PlanDraft",
         __base__=PlanDraft,
-        target=(target_type, Field(description=PlanDraft.model_fields["target"].description)),
+        target=(target_type, Field(description=fields["target"].description)),
+        learners=(
+            list[learner_type],
+            Field(min_length=1, max_length=4, description=fields["learners"].description),
+        ),
     )
 
 
@@ -145,7 +146,9 @@ def draft_plan(
         )
     columns = [str(c) for c in data.columns]
     messages = [
-        SystemMessage(content=render("plan_draft_system", metrics=METRIC_MEANINGS)),
+        SystemMessage(
+            content=render("plan_draft_system", metrics=METRIC_MEANINGS, learners=list_learners())
+        ),
         HumanMessage(
             content=render(
                 "plan_draft_user",
@@ -175,16 +178,30 @@ def draft_plan(
             actual,
         )
         plain = plain.model_copy(update={"task_type": actual})
+    supported = [n for n in plain.learners if n in _learner_names(plain.task_type)]
+    if supported != plain.learners:
+        logger.info(
+            "Dropping learners that cannot do %s: %s",
+            plain.task_type,
+            sorted(set(plain.learners) - set(supported)),
+        )
+        plain = plain.model_copy(
+            update={"learners": supported or list(DEFAULT_LEARNERS[plain.task_type])}
+        )
     check_draft(plain, data)
     return plain
+
+
+def _learner_names(task_type: TaskType) -> list[str]:
+    return [learner.name for learner in list_learners(task_type)]
 
 
 def check_draft(draft: PlanDraft, data: pd.DataFrame) -> None:
     """Check that the draft fits the data.
 
     Raises:
-        PlanError: The target is not a column, or the task type or metric does not fit the
-            target's values.
+        PlanError: The target is not a column, or the task type, metric or a learner does not
+            fit the target's values.
     """
     columns = [str(c) for c in data.columns]
     if draft.target not in columns:
@@ -199,6 +216,12 @@ def check_draft(draft: PlanDraft, data: pd.DataFrame) -> None:
         raise PlanError(
             f"Task type {draft.task_type!r} does not fit target {draft.target!r}: its values "
             f"make a {actual} task. Use task_type={actual!r}."
+        )
+    unfit = [n for n in draft.learners if n not in _learner_names(actual)]
+    if unfit:
+        raise PlanError(
+            f"Learner(s) {', '.join(unfit)} cannot do a {actual} task. Use some of: "
+            f"{', '.join(_learner_names(actual))}."
         )
     allowed = METRICS_FOR_TASK[actual]
     if draft.metric not in allowed:

@@ -8,6 +8,11 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 TrialState = Literal["complete", "failed", "pruned"]
+FailureReason = Literal["crash", "timeout", "out_of_memory", "killed", "error"]
+"""Why a trial failed: ``crash`` (the process died, e.g. a segfault or a non-zero exit),
+``timeout`` (past its wall-clock limit; the process was killed), ``out_of_memory`` (past its
+memory cap), ``killed`` (terminated by a signal from outside, e.g. SIGKILL; the signal number is
+in ``error``), ``error`` (the workload raised an exception; the traceback is in ``traceback``)."""
 
 
 class TrialSpec(BaseModel):
@@ -40,6 +45,14 @@ class TrialResult(BaseModel):
         error: What went wrong, for a failed trial.
         duration_s: Wall time of the evaluation in seconds.
         intermediate: ``(step, value)`` pairs reported during the evaluation.
+        failure: Why a failed trial failed (see :data:`FailureReason`); None otherwise.
+        traceback: The formatted traceback of a workload that raised, if any.
+        output: The tail of what the evaluation wrote to stdout and stderr (executors only).
+        metrics: Named numbers about the evaluation, e.g. ``{"roc_auc": 0.97,
+            "roc_auc_std": 0.01, "loss": -0.97}``; the objective itself is ``value``.
+        fit_time_s: Seconds spent fitting models (all folds), if measured.
+        peak_memory_mb: Peak resident memory of the evaluating process in MiB, if measured.
+        model_path: Where the fitted model was saved, if it was.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -52,6 +65,13 @@ class TrialResult(BaseModel):
     error: str | None = None
     duration_s: float = Field(default=0.0, ge=0.0)
     intermediate: tuple[tuple[int, float], ...] = ()
+    failure: FailureReason | None = None
+    traceback: str | None = None
+    output: str = ""
+    metrics: dict[str, float] = Field(default_factory=dict)
+    fit_time_s: float | None = None
+    peak_memory_mb: float | None = None
+    model_path: str | None = None
 
     @model_validator(mode="after")
     def _check_values(self) -> TrialResult:
@@ -92,12 +112,25 @@ class TrialResult(BaseModel):
         )
 
     @classmethod
-    def failed(cls, spec: TrialSpec, error: str, duration_s: float = 0.0) -> TrialResult:
-        """A trial of ``spec`` whose evaluation raised ``error``."""
+    def failed(
+        cls,
+        spec: TrialSpec,
+        error: str,
+        duration_s: float = 0.0,
+        *,
+        failure: FailureReason | None = None,
+        **extra: Any,
+    ) -> TrialResult:
+        """A trial of ``spec`` whose evaluation failed with ``error`` (and ``failure`` reason).
+
+        ``extra`` sets further fields (``traceback``, ``output``, ...).
+        """
         return cls(
             number=spec.number,
             params=spec.params,
             state="failed",
             error=error,
             duration_s=duration_s,
+            failure=failure,
+            **extra,
         )

@@ -95,3 +95,7 @@ class OptimizerError(ConfigurationError):
 
 class TrialPruned(TunesmithError):
     """Raised inside an objective to stop a trial that a pruner has asked to stop."""
+
+
+class ExecutorError(TunesmithError, RuntimeError):
+    """An executor cannot run trials: shut down, misconfigured, or its workers cannot start."""

@@ -1,1 +1,62 @@
-"""Trial executors: local process pool and Ray (see the executors issue)."""
+"""Trial executors: run workloads isolated in worker processes (local) or on a Ray cluster.
+
+Example:
+    >>> from tunesmith.executors import LocalExecutor, TrainingJob
+    >>> job = TrainingJob(data_path=path, target="y", task_type="binary", metric="roc_auc",
+    ...                   learner="random_forest")
+    >>> with LocalExecutor(n_workers=2, timeout_s=120, memory_limit_mb=4096) as ex:
+    ...     result = ex.submit(spec, job).result()
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from tunesmith.core._trial import FailureReason
+from tunesmith.core.errors import ExecutorError
+from tunesmith.executors._base import (
+    Executor,
+    Reporter,
+    ReportHandler,
+    Workload,
+    describe_exit,
+    resource_request,
+    to_result,
+)
+from tunesmith.executors._gpu import GpuSlot, detect_gpus, gpu_slots
+from tunesmith.executors._local import LocalExecutor
+
+if TYPE_CHECKING:
+    from tunesmith.learners._evaluate import TrainingJob, keep_best_models, write_table
+
+# TrainingJob & co. live in learners (sklearn, ~1.5 s to import); loaded on first use so that a
+# worker process, which imports this package, starts fast.
+_FROM_LEARNERS = ("TrainingJob", "keep_best_models", "write_table")
+
+
+def __getattr__(name: str) -> Any:
+    if name in _FROM_LEARNERS:
+        from tunesmith.learners import _evaluate
+
+        return getattr(_evaluate, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = [
+    "Executor",
+    "ExecutorError",
+    "FailureReason",
+    "GpuSlot",
+    "LocalExecutor",
+    "ReportHandler",
+    "Reporter",
+    "TrainingJob",
+    "Workload",
+    "describe_exit",
+    "detect_gpus",
+    "gpu_slots",
+    "keep_best_models",
+    "resource_request",
+    "to_result",
+    "write_table",
+]

@@ -18,19 +18,40 @@ from tunesmith.learners._catalogue import (
     get_learner,
     list_learners,
 )
+from tunesmith.learners._evaluate import (
+    Evaluation,
+    TrainingJob,
+    evaluate,
+    keep_best_models,
+    load_table,
+    resolve_learner,
+    write_table,
+)
+from tunesmith.learners._metrics import METRICS, MetricName, metric_direction, score
 from tunesmith.learners._preprocess import build_pipeline, build_preprocessor
 from tunesmith.learners._torch_mlp import TorchMLPClassifier, TorchMLPRegressor
 
 __all__ = [
+    "METRICS",
     "TASK_TYPES",
+    "Evaluation",
     "Fidelity",
     "LabelEncodedClassifier",
     "Learner",
+    "MetricName",
     "TaskType",
     "TorchMLPClassifier",
     "TorchMLPRegressor",
+    "TrainingJob",
     "build_pipeline",
     "build_preprocessor",
+    "evaluate",
     "get_learner",
+    "keep_best_models",
     "list_learners",
+    "load_table",
+    "metric_direction",
+    "resolve_learner",
+    "score",
+    "write_table",
 ]

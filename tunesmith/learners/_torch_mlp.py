@@ -43,6 +43,9 @@ class _TorchMLP(BaseEstimator):
     def _targets(self, y: Any) -> tuple[np.ndarray, int]:
         raise NotImplementedError
 
+    def _transform_targets(self, y: Any) -> np.ndarray:
+        raise NotImplementedError
+
     def _loss(self) -> Any:
         raise NotImplementedError
 
@@ -84,21 +87,91 @@ class _TorchMLP(BaseEstimator):
             optimiser = torch.optim.AdamW(
                 net.parameters(), lr=self.learning_rate, weight_decay=self.weight_decay
             )
-            loss_fn = self._loss()
-            x_all = torch.from_numpy(features).to(device)
-            y_all = torch.from_numpy(targets).to(device)
-            net.train()
-            for _ in range(self.epochs):
-                order = torch.from_numpy(rng.permutation(len(features))).to(device)
-                for start in range(0, len(features), self.batch_size):
-                    idx = order[start : start + self.batch_size]
-                    optimiser.zero_grad()
-                    loss_fn(net(x_all[idx]), y_all[idx]).backward()
-                    optimiser.step()
+            self._train(net, optimiser, features, targets, self.epochs, rng, device)
         # Kept on the CPU so a fitted model pickles and loads on machines without a GPU.
         self.module_ = net.cpu().eval()
         self.n_features_in_ = features.shape[1]
+        self.epochs_trained_ = self.epochs
+        for stale in ("optimizer_state_", "rng_"):
+            self.__dict__.pop(stale, None)
         return self
+
+    def continue_fit(self, X: Any, y: Any, *, epochs: int) -> _TorchMLP:
+        """Train ``epochs`` more passes, from the current weights and optimiser state.
+
+        Starts from scratch when the model is not fitted yet. The current ``learning_rate``,
+        ``weight_decay``, ``dropout`` and ``batch_size`` apply, so they may change between calls
+        (Population Based Training mutates them); ``hidden_size`` and ``n_layers`` are fixed by
+        the first call. The optimiser state (``optimizer_state_``), a random generator (``rng_``)
+        and the epoch count (``epochs_trained_``) are kept, so a pickled model resumes where it
+        stopped.
+
+        Args:
+            X: Training features (the same columns on every call).
+            y: Training targets (the same classes on every call).
+            epochs: How many more passes over (X, y) to train.
+
+        Returns:
+            self.
+        """
+        import torch
+
+        features = np.asarray(X, dtype=np.float32)
+        device = self._resolve_device()
+        fresh = not hasattr(self, "module_")
+        if fresh:
+            targets, n_out = self._targets(y)
+            self.rng_ = np.random.default_rng(self.random_state)
+            self.epochs_trained_ = 0
+        else:
+            targets = self._transform_targets(y)
+            if not hasattr(self, "rng_"):
+                self.rng_ = np.random.default_rng(self.random_state)
+        with torch.random.fork_rng(devices=[] if device == "cpu" else None):
+            torch.manual_seed(int(self.rng_.integers(2**31)))
+            net = self._network(features.shape[1], n_out) if fresh else self.module_
+            for layer in net.modules():
+                if isinstance(layer, torch.nn.Dropout):
+                    layer.p = self.dropout
+            net = net.to(device)
+            optimiser = torch.optim.AdamW(
+                net.parameters(), lr=self.learning_rate, weight_decay=self.weight_decay
+            )
+            if hasattr(self, "optimizer_state_"):
+                optimiser.load_state_dict(self.optimizer_state_)
+                # load_state_dict restores the saved lr / weight decay; the current ones win.
+                for group in optimiser.param_groups:
+                    group.update(lr=self.learning_rate, weight_decay=self.weight_decay)
+            self._train(net, optimiser, features, targets, epochs, self.rng_, device)
+        self.module_ = net.cpu().eval()
+        self.optimizer_state_ = _to_cpu(optimiser.state_dict())
+        self.n_features_in_ = features.shape[1]
+        self.epochs_trained_ += epochs
+        return self
+
+    def _train(
+        self,
+        net: Any,
+        optimiser: Any,
+        features: np.ndarray,
+        targets: np.ndarray,
+        epochs: int,
+        rng: np.random.Generator,
+        device: str,
+    ) -> None:
+        import torch
+
+        loss_fn = self._loss()
+        x_all = torch.from_numpy(features).to(device)
+        y_all = torch.from_numpy(targets).to(device)
+        net.train()
+        for _ in range(epochs):
+            order = torch.from_numpy(rng.permutation(len(features))).to(device)
+            for start in range(0, len(features), self.batch_size):
+                idx = order[start : start + self.batch_size]
+                optimiser.zero_grad()
+                loss_fn(net(x_all[idx]), y_all[idx]).backward()
+                optimiser.step()
 
     def _forward(self, X: Any) -> np.ndarray:
         import torch
@@ -118,7 +191,10 @@ class TorchMLPClassifier(ClassifierMixin, _TorchMLP):
     def _targets(self, y: Any) -> tuple[np.ndarray, int]:
         self.encoder_ = LabelEncoder().fit(y)
         self.classes_ = self.encoder_.classes_
-        return self.encoder_.transform(y).astype(np.int64), len(self.classes_)
+        return self._transform_targets(y), len(self.classes_)
+
+    def _transform_targets(self, y: Any) -> np.ndarray:
+        return np.asarray(self.encoder_.transform(y), dtype=np.int64)
 
     def _loss(self) -> Any:
         import torch
@@ -144,8 +220,11 @@ class TorchMLPRegressor(RegressorMixin, _TorchMLP):
         values = np.asarray(y, dtype=np.float64)
         self.y_mean_ = float(values.mean())
         self.y_scale_ = float(values.std()) or 1.0
-        scaled = (values - self.y_mean_) / self.y_scale_
-        return scaled.astype(np.float32).reshape(-1, 1), 1
+        return self._transform_targets(values), 1
+
+    def _transform_targets(self, y: Any) -> np.ndarray:
+        scaled = (np.asarray(y, dtype=np.float64) - self.y_mean_) / self.y_scale_
+        return scaled.astype(np.float32).reshape(-1, 1)
 
     def _loss(self) -> Any:
         import torch
@@ -155,6 +234,19 @@ class TorchMLPRegressor(RegressorMixin, _TorchMLP):
     def predict(self, X: Any) -> np.ndarray:
         """Predicted target values."""
         return np.asarray(self._forward(X)[:, 0], dtype=np.float64) * self.y_scale_ + self.y_mean_
+
+
+def _to_cpu(state: Any) -> Any:
+    """A copy of an optimiser state dict with every tensor on the CPU (so it pickles anywhere)."""
+    import torch
+
+    if isinstance(state, torch.Tensor):
+        return state.detach().cpu()
+    if isinstance(state, dict):
+        return {key: _to_cpu(value) for key, value in state.items()}
+    if isinstance(state, list | tuple):
+        return type(state)(_to_cpu(value) for value in state)
+    return state
 
 
 def _torch_mlp(c: dict[str, Any], task: TaskType, seed: int | None, n_jobs: int, gpu: bool) -> Any:

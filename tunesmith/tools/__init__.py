@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
+from tunesmith.tools._agent_tools import (
+    cash_space,
+    explain_trial,
+    list_learners,
+    profile_table,
+    propose_search_space,
+    read_leaderboard,
+    run_search,
+)
 from tunesmith.tools._optimize import StudySummary, optimize, summarize
 from tunesmith.tools._profile import ColumnProfile, DataProfile, MetaFeatures, profile
+from tunesmith.tools._registry import ToolRegistry, ToolResult, default_registry
 from tunesmith.tools._samplers import OPTIMIZERS, OptimizerInfo, grid_values
 from tunesmith.tools._study import Optimizer, make_optimizer, open_storage, to_result
 
@@ -15,11 +25,21 @@ __all__ = [
     "Optimizer",
     "OptimizerInfo",
     "StudySummary",
+    "ToolRegistry",
+    "ToolResult",
+    "cash_space",
+    "default_registry",
+    "explain_trial",
     "grid_values",
+    "list_learners",
     "make_optimizer",
     "open_storage",
     "optimize",
     "profile",
+    "profile_table",
+    "propose_search_space",
+    "read_leaderboard",
+    "run_search",
     "summarize",
     "to_result",
 ]

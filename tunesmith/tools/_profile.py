@@ -368,10 +368,13 @@ def _as_frame(data: Any) -> pd.DataFrame:
             raise DataError(
                 f"Data file '{path}' does not exist. Pass an existing CSV/Parquet file."
             )
-        if path.endswith(".parquet"):
-            frame = pd.read_parquet(path)
-        else:
-            frame = pd.read_csv(path, sep="\t" if path.endswith(".tsv") else ",")
+        try:
+            if path.endswith(".parquet"):
+                frame = pd.read_parquet(path)
+            else:
+                frame = pd.read_csv(path, sep="\t" if path.endswith(".tsv") else ",")
+        except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+            raise DataError(f"Cannot read '{path}': {exc}. Check the file's format.") from None
     else:
         raise DataError(
             f"profile() expected a pandas DataFrame or a CSV/Parquet path, got "
