@@ -23,6 +23,6 @@ if [ "$(uname -m)" = "x86_64" ]; then
 fi
 echo ">> installing tunesmith[local,torch,dev] (llama-cpp-python compiles on first install: ~13 min on 2 cores)"
 CMAKE_BUILD_PARALLEL_LEVEL="${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)}" \
-    "$PY" -m pip install --quiet -e ".[local,torch,dev]"
+    "$PY" -m pip install --quiet -e ".[local,torch,ray,dev]"
 "$PY" -m pip check
 export PATH="$PWD/$VENV/bin:$PATH"
