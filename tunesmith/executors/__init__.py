@@ -25,13 +25,16 @@ from tunesmith.executors._base import (
 )
 from tunesmith.executors._gpu import GpuSlot, detect_gpus, gpu_slots
 from tunesmith.executors._local import LocalExecutor
+from tunesmith.executors._ray import RayExecutor, describe_ray_error
 
 if TYPE_CHECKING:
+    from tunesmith.executors._pbt import PBTStep, PBTSummary, run_pbt
     from tunesmith.learners._evaluate import TrainingJob, keep_best_models, write_table
 
 # TrainingJob & co. live in learners (sklearn, ~1.5 s to import); loaded on first use so that a
 # worker process, which imports this package, starts fast.
 _FROM_LEARNERS = ("TrainingJob", "keep_best_models", "write_table")
+_FROM_PBT = ("PBTStep", "PBTSummary", "run_pbt")
 
 
 def __getattr__(name: str) -> Any:
@@ -39,6 +42,10 @@ def __getattr__(name: str) -> Any:
         from tunesmith.learners import _evaluate
 
         return getattr(_evaluate, name)
+    if name in _FROM_PBT:
+        from tunesmith.executors import _pbt
+
+        return getattr(_pbt, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
@@ -48,15 +55,20 @@ __all__ = [
     "FailureReason",
     "GpuSlot",
     "LocalExecutor",
+    "PBTStep",
+    "PBTSummary",
+    "RayExecutor",
     "ReportHandler",
     "Reporter",
     "TrainingJob",
     "Workload",
     "describe_exit",
+    "describe_ray_error",
     "detect_gpus",
     "gpu_slots",
     "keep_best_models",
     "resource_request",
+    "run_pbt",
     "to_result",
     "write_table",
 ]

@@ -29,15 +29,22 @@ from pydantic import BaseModel, ConfigDict
 from tunesmith.core import SearchSpace
 from tunesmith.core.errors import ConfigurationError
 from tunesmith.executors._ray_cluster import connect, import_ray
-from tunesmith.learners import Learner, TaskType, build_preprocessor, get_learner
-from tunesmith.learners._metrics import check_metric, greater_is_better, score
+from tunesmith.learners import (
+    Learner,
+    TaskType,
+    build_preprocessor,
+    check_metric,
+    get_learner,
+    greater_is_better,
+    score,
+)
 
 # Hyper-parameters that may change during training, per learner; the others (architecture)
 # stay as each member was initialised.
 MUTABLE: dict[str, tuple[str, ...]] = {
     "torch_mlp": ("learning_rate", "weight_decay", "dropout", "batch_size"),
 }
-_MODEL_FILE = "model.pkl"
+_STATE_FILE = "state.pkl"
 
 
 class PBTStep(BaseModel):
@@ -60,7 +67,8 @@ class PBTSummary(BaseModel):
         schedule: Its discovered schedule: the hyper-parameters from epoch 0 on, and each change
             that an exploit/explore step made in its lineage, in epoch order.
         n_exploits: How many exploit steps the whole population made.
-        member_values: Each member's final validation score, by Ray trial id.
+        member_values: Each member's final validation score (NaN for a failed member), in
+            member order.
         epochs: Epochs each member trained.
         duration_s: Wall time of the run.
     """
@@ -74,7 +82,7 @@ class PBTSummary(BaseModel):
     best_params: dict[str, Any]
     schedule: tuple[PBTStep, ...]
     n_exploits: int
-    member_values: dict[str, float]
+    member_values: tuple[float, ...]
     epochs: int
     duration_s: float
 
@@ -89,25 +97,42 @@ def _train_member(
     epochs: int,
     interval: int,
 ) -> None:
-    """Ray Tune function trainable: train one member, reporting every epoch."""
+    """Ray Tune function trainable: train one member, reporting every epoch.
+
+    The checkpoint holds the model and its schedule so far: ``[(epoch, mutable params), ...]``.
+    After an exploit, Tune restarts this function with the clone's checkpoint and the explored
+    config, so the schedule follows the weights through every exploit of the lineage.
+    """
     from ray import tune
 
     X_train, y_train, X_val, y_val = data
+    names = MUTABLE[learner_name]
     params = {k: v for k, v in config.items() if k != "seed"}
     checkpoint = tune.get_checkpoint()
     if checkpoint is None:
         model = get_learner(learner_name).build(params, task_type, seed=config["seed"])
+        schedule: list[tuple[int, dict[str, Any]]] = []
     else:
         with checkpoint.as_directory() as folder:
-            model = pickle.loads((Path(folder) / _MODEL_FILE).read_bytes())
-        model.set_params(**{k: params[k] for k in MUTABLE[learner_name]})
+            model, schedule = pickle.loads((Path(folder) / _STATE_FILE).read_bytes())
+        model.set_params(**{k: params[k] for k in names})
+    current = {k: params[k] for k in names}
+    at = getattr(model, "epochs_trained_", 0)
+    if schedule and schedule[-1][0] == at:
+        schedule[-1] = (at, current)  # the values before were in force for no epoch
+    elif not schedule or schedule[-1][1] != current:
+        schedule.append((at, current))
     while getattr(model, "epochs_trained_", 0) < epochs:
         model.continue_fit(X_train, y_train, epochs=1)
         done = model.epochs_trained_
-        metrics = {"value": score(metric, task_type, model, X_val, y_val), "epoch": done}
+        metrics = {
+            "value": score(metric, task_type, model, X_val, y_val),
+            "epoch": done,
+            "schedule": json.dumps(schedule),
+        }
         if done % interval == 0 or done >= epochs:
             with tempfile.TemporaryDirectory() as folder:
-                (Path(folder) / _MODEL_FILE).write_bytes(pickle.dumps(model))
+                (Path(folder) / _STATE_FILE).write_bytes(pickle.dumps((model, schedule)))
                 tune.report(metrics, checkpoint=tune.Checkpoint.from_directory(folder))
         else:
             tune.report(metrics)
@@ -138,7 +163,7 @@ def _split(
 
 def _mutations(
     space: SearchSpace, names: Sequence[str], rng: np.random.Generator
-) -> dict[str, Callable[[], Any]]:
+) -> dict[str, Any]:
     """Resampling functions for PBT's explore step, drawing from our seeded generator."""
 
     def draw(name: str) -> Callable[[], Any]:
@@ -146,29 +171,6 @@ def _mutations(
         return lambda: sub.from_unit(rng.random(1))[name]
 
     return {name: draw(name) for name in names}
-
-
-def _schedule(
-    experiment: Path, trial_id: str, final: dict[str, Any], names: Sequence[str]
-) -> tuple[PBTStep, ...]:
-    """Read the best trial's lineage from ``pbt_policy_<trial_id>.txt`` (see Ray's PBT)."""
-    pick = {k: final[k] for k in names}
-    path = experiment / f"pbt_policy_{trial_id}.txt"
-    if not path.is_file():
-        return (PBTStep(epoch=0, params=pick),)
-    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-    # Row: [target tag, clone tag, target iteration, clone iteration, clone config, new config].
-    # Walk back from the last exploit while each row's target is the next row's clone, as
-    # PopulationBasedTrainingReplay does: earlier rows were overwritten by a later exploit.
-    chain: list[list[Any]] = []
-    for row in reversed(rows):
-        if chain and row[0] != chain[-1][1]:
-            break
-        chain.append(row)
-    chain.reverse()
-    steps = [PBTStep(epoch=0, params={k: chain[0][4][k] for k in names})]
-    steps += [PBTStep(epoch=int(row[3]), params={k: row[5][k] for k in names}) for row in chain]
-    return tuple(steps)
 
 
 def run_pbt(
@@ -185,6 +187,7 @@ def run_pbt(
     validation_fraction: float = 0.25,
     quantile_fraction: float = 0.25,
     resample_probability: float = 0.25,
+    synch: bool = True,
     seed: int | None = None,
     address: str | None = None,
     cpus_per_trial: float = 1.0,
@@ -207,8 +210,12 @@ def run_pbt(
         validation_fraction: Share of rows held out to score members.
         quantile_fraction: Share of the population that exploits / is exploited.
         resample_probability: Chance that explore redraws a value instead of scaling it.
+        synch: Synchronous PBT: every member waits at each perturbation point until all have
+            reached it, so exploit decisions compare members at the same epoch and do not
+            depend on which process the machine happened to run first. Asynchronous PBT
+            (``False``) keeps every CPU busy but decides on whoever has reported so far.
         seed: Seeds the initial population, the split, the models and PBT's explore step.
-            Asynchronous scheduling still makes runs differ in which exploits happen when.
+            With ``synch=False`` scheduling still makes runs differ in which exploits happen.
         address: Ray address (None: a local instance; ``"auto"`` or ``"HOST:PORT"``: a cluster).
         cpus_per_trial: CPUs Ray reserves for each member.
         time_budget_s: Stop the whole run after this many seconds (None: no limit).
@@ -243,7 +250,7 @@ def run_pbt(
             return _fit(
                 X, y, task_type, metric, spec, population, epochs, perturbation_interval,
                 dict(params or {}), validation_fraction, quantile_fraction,
-                resample_probability, seed, cpus_per_trial, time_budget_s,
+                resample_probability, synch, seed, cpus_per_trial, time_budget_s,
                 storage_path or scratch,
             )  # fmt: skip
     finally:
@@ -264,6 +271,7 @@ def _fit(
     validation_fraction: float,
     quantile_fraction: float,
     resample_probability: float,
+    synch: bool,
     seed: int | None,
     cpus_per_trial: float,
     time_budget_s: float | None,
@@ -286,6 +294,7 @@ def _fit(
         hyperparam_mutations=_mutations(spec.space, names, rng),
         quantile_fraction=quantile_fraction,
         resample_probability=resample_probability,
+        synch=synch,
         custom_explore_fn=lambda c: {**c, **spec.space.clip(c)},
     )
     data = _split(X, y, task_type, spec, validation_fraction, int(rng.integers(2**31)))
@@ -295,10 +304,12 @@ def _fit(
     )  # fmt: skip
     tuner = tune.Tuner(
         tune.with_resources(trainable, {"cpu": cpus_per_trial}),
+        # Placeholders: every member's values come from points_to_evaluate.
+        param_space=dict.fromkeys(members[0]),
         tune_config=tune.TuneConfig(
             metric="value", mode=mode, scheduler=scheduler, num_samples=population,
             search_alg=BasicVariantGenerator(points_to_evaluate=members),
-            time_budget_s=time_budget_s,
+            time_budget_s=time_budget_s, reuse_actors=True,
         ),
         run_config=tune.RunConfig(
             name="pbt", storage_path=storage, verbose=0,
@@ -330,6 +341,7 @@ def _summarize(
     if not finished:
         errors = "; ".join(str(r.error) for r in grid if r.error is not None)[:2000]
         raise RuntimeError(f"Every PBT member failed. Errors: {errors or 'none reported'}")
+    done = {id(r) for r in finished}
     best = grid.get_best_result(metric="value", mode=mode, scope="last")
     experiment = Path(grid.experiment_path)
     global_log = experiment / "pbt_global.txt"
@@ -341,9 +353,14 @@ def _summarize(
         greater_is_better=mode == "max",
         best_value=float(best.metrics["value"]),
         best_params=params,
-        schedule=_schedule(experiment, best.metrics["trial_id"], best.config, names),
+        schedule=tuple(
+            PBTStep(epoch=epoch, params=values)
+            for epoch, values in json.loads(best.metrics["schedule"])
+        ),
         n_exploits=n_exploits,
-        member_values={r.metrics["trial_id"]: float(r.metrics["value"]) for r in finished},
+        member_values=tuple(
+            float(r.metrics["value"]) if id(r) in done else float("nan") for r in grid
+        ),
         epochs=epochs,
         duration_s=duration,
     )

@@ -25,17 +25,20 @@ def connect(
     num_cpus: int | None = None,
     num_gpus: int | None = None,
     object_store_memory: int | None = None,
+    runtime_env: dict[str, Any] | None = None,
     feature: str = "Ray",
 ) -> bool:
     """Make sure this process is connected to Ray; start a local instance if asked.
 
     Args:
-        address: None starts a local Ray instance in this process (unless one is already
-            connected, which is then used); ``"auto"`` joins the cluster started on this machine
-            with ``ray start``; ``"HOST:PORT"`` joins the cluster whose head listens there.
+        address: None starts a new local Ray instance for this process (unless it is already
+            connected, which is then kept), even where a ``ray start`` cluster runs;
+            ``"auto"`` joins the cluster started on this machine with ``ray start``;
+            ``"HOST:PORT"`` joins the cluster whose head listens there.
         num_cpus: CPUs of a local instance (None: all); ignored when joining a cluster.
         num_gpus: GPUs of a local instance (None: all visible); ignored when joining.
         object_store_memory: Bytes of object store of a local instance (None: Ray's default).
+        runtime_env: Ray runtime environment of this driver's job (None: none).
         feature: What needs Ray, for the error message when it is not installed.
 
     Returns:
@@ -49,7 +52,11 @@ def connect(
     ray = import_ray(feature)
     if ray.is_initialized():
         return False
-    options: dict[str, Any] = {"log_to_driver": False, "configure_logging": False}
+    options: dict[str, Any] = {
+        "log_to_driver": False,
+        "configure_logging": False,
+        "runtime_env": runtime_env,
+    }
     if address is None:
         options.update(
             num_cpus=num_cpus,
@@ -58,7 +65,9 @@ def connect(
             include_dashboard=False,
         )
     try:
-        ray.init(address=address, **options)
+        # "local" always starts a new instance; None would join a cluster found via RAY_ADDRESS
+        # or /tmp/ray/ray_current_cluster.
+        ray.init(address="local" if address is None else address, **options)
     except (ConnectionError, RuntimeError, ValueError) as exc:
         where = "a local Ray instance" if address is None else f"the Ray cluster at {address!r}"
         raise ExecutorError(

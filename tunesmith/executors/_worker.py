@@ -102,6 +102,17 @@ def _evaluate(conn: Any, task: dict[str, Any]) -> tuple[TrialResult, bool]:
         )
     except BaseException as exc:
         _set_memory_limit(None)
+        if type(exc).__name__ == "OutOfMemoryError":  # torch.cuda.OutOfMemoryError
+            return (
+                TrialResult.failed(
+                    spec,
+                    f"out_of_memory: {exc}",
+                    time.perf_counter() - start,
+                    failure="out_of_memory",
+                    traceback=traceback.format_exc(),
+                ),
+                True,
+            )
         return (
             TrialResult.failed(
                 spec,

@@ -27,7 +27,14 @@ from tunesmith.learners._evaluate import (
     resolve_learner,
     write_table,
 )
-from tunesmith.learners._metrics import METRICS, MetricName, metric_direction, score
+from tunesmith.learners._metrics import (
+    METRICS,
+    MetricName,
+    check_metric,
+    greater_is_better,
+    metric_direction,
+    score,
+)
 from tunesmith.learners._preprocess import build_pipeline, build_preprocessor
 from tunesmith.learners._torch_mlp import TorchMLPClassifier, TorchMLPRegressor
 
@@ -45,8 +52,10 @@ __all__ = [
     "TrainingJob",
     "build_pipeline",
     "build_preprocessor",
+    "check_metric",
     "evaluate",
     "get_learner",
+    "greater_is_better",
     "keep_best_models",
     "list_learners",
     "load_table",

@@ -144,7 +144,7 @@ class _TorchMLP(BaseEstimator):
                     group.update(lr=self.learning_rate, weight_decay=self.weight_decay)
             self._train(net, optimiser, features, targets, epochs, self.rng_, device)
         self.module_ = net.cpu().eval()
-        self.optimizer_state_ = _to_cpu(optimiser.state_dict())
+        self.optimizer_state_: dict[str, Any] = _to_cpu(optimiser.state_dict())
         self.n_features_in_ = features.shape[1]
         self.epochs_trained_ += epochs
         return self

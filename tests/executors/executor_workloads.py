@@ -61,3 +61,22 @@ def reporting(spec: TrialSpec, report: Reporter) -> float:
         if report(step, float(step)):
             break
     return float(step)
+
+
+def gpu_probe(spec: TrialSpec, report: Reporter) -> TrialResult:
+    """Allocate params['share'] of the visible GPU's memory with torch; report what it saw."""
+    import torch
+
+    total = torch.cuda.get_device_properties(0).total_memory
+    block = torch.empty(int(total * float(spec.params["share"])), dtype=torch.uint8, device="cuda")
+    metrics = {"n_devices": float(torch.cuda.device_count()), "bytes": float(block.numel())}
+    return TrialResult.complete(spec, 0.0).model_copy(update={"metrics": metrics})
+
+
+class GpuProbe:
+    """:func:`gpu_probe` as a workload that asks the executor for a GPU slot."""
+
+    use_gpu = True
+
+    def __call__(self, spec: TrialSpec, report: Reporter) -> TrialResult:
+        return gpu_probe(spec, report)
