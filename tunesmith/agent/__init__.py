@@ -10,12 +10,15 @@ from tunesmith.agent._draft import (
     draft_plan,
     infer_task_type,
 )
+from tunesmith.agent._tools import agent_registry, run_population_based_training
 
 __all__ = [
     "METRICS_FOR_TASK",
     "PlanDraft",
+    "agent_registry",
     "check_draft",
     "describe_columns",
     "draft_plan",
     "infer_task_type",
+    "run_population_based_training",
 ]

@@ -9,11 +9,12 @@ from tunesmith.tools._agent_tools import (
     profile_table,
     propose_search_space,
     read_leaderboard,
+    read_training_table,
     run_search,
 )
 from tunesmith.tools._optimize import StudySummary, optimize, summarize
 from tunesmith.tools._profile import ColumnProfile, DataProfile, MetaFeatures, profile
-from tunesmith.tools._registry import ToolRegistry, ToolResult, default_registry
+from tunesmith.tools._registry import ToolRegistry, ToolResult, default_registry, default_tools
 from tunesmith.tools._samplers import OPTIMIZERS, OptimizerInfo, grid_values
 from tunesmith.tools._study import Optimizer, make_optimizer, open_storage, to_result
 
@@ -29,6 +30,7 @@ __all__ = [
     "ToolResult",
     "cash_space",
     "default_registry",
+    "default_tools",
     "explain_trial",
     "grid_values",
     "list_learners",
@@ -39,6 +41,7 @@ __all__ = [
     "profile_table",
     "propose_search_space",
     "read_leaderboard",
+    "read_training_table",
     "run_search",
     "summarize",
     "to_result",

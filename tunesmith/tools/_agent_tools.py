@@ -198,7 +198,12 @@ def _trial_row(trial: Any, rank: int | None) -> dict[str, Any]:
 MetricName = Literal["roc_auc", "accuracy", "f1", "log_loss", "rmse", "mae", "r2"]
 
 
-def _read_training_table(path: str, target: str) -> tuple[Any, Any]:
+def read_training_table(path: str, target: str) -> tuple[Any, Any]:
+    """Read a table and split it into features and the target (rows without a target dropped).
+
+    Raises:
+        DataError: Unreadable or empty file, missing target column, fewer than 10 rows.
+    """
     from tunesmith.core.errors import close_matches
     from tunesmith.tools._profile import _as_frame
 
@@ -255,7 +260,7 @@ def run_search(
     if not 2 <= cv_folds <= 20:
         raise ConfigurationError(f"cv_folds must be between 2 and 20, got {cv_folds}.")
     space = cash_space(learners, task_type)
-    X, y = _read_training_table(path, target)
+    X, y = read_training_table(path, target)
     if storage is None:
         storage = tempfile.mkstemp(prefix="tunesmith-search-", suffix=".db")[1]
 

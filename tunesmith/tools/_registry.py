@@ -161,17 +161,20 @@ class ToolRegistry:
         return dict(arguments)
 
 
-def default_registry() -> ToolRegistry:
-    """The tools the agent's LLM may call, in the order it is shown them."""
+def default_tools() -> list[Callable[..., Any]]:
+    """The tool layer's tools, in the order an LLM is shown them."""
     from tunesmith.tools import _agent_tools as tools
 
-    return ToolRegistry(
-        [
-            tools.profile_table,
-            tools.list_learners,
-            tools.propose_search_space,
-            tools.run_search,
-            tools.read_leaderboard,
-            tools.explain_trial,
-        ]
-    )
+    return [
+        tools.profile_table,
+        tools.list_learners,
+        tools.propose_search_space,
+        tools.run_search,
+        tools.read_leaderboard,
+        tools.explain_trial,
+    ]
+
+
+def default_registry() -> ToolRegistry:
+    """A registry of :func:`default_tools`."""
+    return ToolRegistry(default_tools())

@@ -1,0 +1,317 @@
+"""The Python API: ``Assistant().run(request, data=...) -> Run`` and ``Assistant().stream(...)``.
+
+Example:
+    >>> from tunesmith.agent import Assistant
+    >>> run = Assistant().run("predict Survived, optimise ROC AUC", data="train.csv",
+    ...                       test="test.csv", time_budget=120)
+    >>> run.leaderboard.head()
+    >>> run.predict(new_rows)
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError
+
+from tunesmith.agent._draft import PlanDraft, draft_plan
+from tunesmith.agent._events import Event
+from tunesmith.agent._loop import RunConfig, RunLoop, RunSummary
+from tunesmith.agent._store import RunStore
+from tunesmith.core.errors import ConfigurationError, DataError
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from langchain_core.language_models import BaseChatModel
+
+_DONE = object()
+
+
+class Run:
+    """A run directory, read back: plan, events, leaderboard, best model, predictions.
+
+    Args:
+        out_dir: The run directory.
+        summary: How the session that produced it ended, if known.
+    """
+
+    def __init__(self, out_dir: str | os.PathLike[str], summary: RunSummary | None = None):
+        self.store = RunStore(out_dir)
+        self.summary = summary
+        self._model: Any = None
+
+    @classmethod
+    def open(cls, out_dir: str | os.PathLike[str]) -> Run:
+        """Open a run directory written earlier (by this or another process).
+
+        Raises:
+            DataError: The directory holds no run.
+        """
+        run = cls(out_dir)
+        run.store.read_plan()
+        return run
+
+    @property
+    def out_dir(self) -> Path:
+        """The run directory."""
+        return self.store.path
+
+    @property
+    def plan(self) -> PlanDraft:
+        """The plan the run followed."""
+        return self.store.read_plan()[0]
+
+    @property
+    def config(self) -> RunConfig:
+        """The run configuration."""
+        return self.store.read_plan()[1]
+
+    @property
+    def events(self) -> list[Event]:
+        """Every event of the run so far, in order."""
+        return self.store.events()
+
+    @property
+    def leaderboard(self) -> pd.DataFrame:
+        """Finished trials, best first (see :meth:`RunStore.leaderboard`)."""
+        return self.store.leaderboard()
+
+    @property
+    def best_model(self) -> Any:
+        """The best configuration's pipeline, refitted on all training rows."""
+        if self._model is None:
+            self._model = self.store.load_model()
+        return self._model
+
+    @property
+    def submission_path(self) -> Path | None:
+        """The submission written for the test rows, or None."""
+        path = self.store.submission_path
+        return path if path.exists() else None
+
+    def predict(self, X: pd.DataFrame) -> Any:
+        """Predict rows with the same feature columns as the training data."""
+        return self.best_model.predict(X)
+
+    def __repr__(self) -> str:
+        return f"Run({str(self.out_dir)!r})"
+
+
+class Assistant:
+    """Turn a plain-language request and a table into a tuned model and a submission.
+
+    Args:
+        llm: The planner's chat model: a langchain-core ``BaseChatModel``, a spec string for
+            :func:`tunesmith.llm.load` (``"embedded"``, ``"gguf:PATH"``, ``"openai:URL#MODEL"``)
+            or None (``TUNESMITH_LLM``, else the embedded model). Loaded on first use.
+        n_workers: Trials evaluated at once.
+        storage_dir: Where runs without an explicit ``out`` go (default ``./tunesmith-runs``).
+    """
+
+    def __init__(
+        self,
+        llm: BaseChatModel | str | None = None,
+        *,
+        n_workers: int = 1,
+        storage_dir: str | os.PathLike[str] | None = None,
+    ) -> None:
+        self.llm = llm
+        self.n_workers = n_workers
+        self.storage_dir = storage_dir
+        self.model_: BaseChatModel | None = None
+
+    @property
+    def model(self) -> BaseChatModel:
+        """The chat model, loaded on first use."""
+        if self.model_ is None:
+            from langchain_core.language_models import BaseChatModel
+
+            if isinstance(self.llm, BaseChatModel):
+                self.model_ = self.llm
+            else:
+                from tunesmith.llm import load
+
+                self.model_ = load(self.llm)
+        return self.model_
+
+    def plan(self, request: str, data: Any) -> PlanDraft:
+        """Ask the LLM for a plan for ``request`` on ``data`` (a path or a DataFrame)."""
+        return draft_plan(self.model, request, read_table(data, "training data"))
+
+    def run(
+        self,
+        request: str,
+        data: Any,
+        *,
+        test: Any = None,
+        sample_submission: Any = None,
+        out: str | os.PathLike[str] | None = None,
+        time_budget: float | None = 60,
+        max_trials: int | None = None,
+        seed: int = 0,
+        **options: Any,
+    ) -> Run:
+        """Plan, search, refit and predict; return the finished run.
+
+        Args:
+            request: What to do, in plain language.
+            data: Training rows: a CSV/TSV/Parquet path or a DataFrame.
+            test: Rows to predict (path or DataFrame); the submission is written if given.
+            sample_submission: The submission's format (path or DataFrame).
+            out: The run directory; a new one under ``storage_dir`` if omitted.
+            time_budget: Seconds of search (None: no time limit).
+            max_trials: Trials to run at most (None: no trial limit).
+            seed: Seed of the whole run.
+            **options: Further :class:`RunConfig` fields (cv_folds, plateau_trials, ...).
+
+        Raises:
+            DataError: A table is missing, unreadable, empty, or does not fit the plan.
+            PlanError: The LLM's plan does not fit the data.
+            ConfigurationError: A budget or option is invalid, or ``out`` holds a run already.
+        """
+        loop = self._loop(
+            request, data, test, sample_submission, out, time_budget, max_trials, seed, options
+        )
+        return Run(loop.store.path, loop.run())
+
+    def stream(self, request: str, data: Any, **kwargs: Any) -> Iterator[Event]:
+        """Like :meth:`run`, but yield the events as they happen.
+
+        The run goes on in a background thread. Closing the generator early (``break``) asks
+        the run to stop and waits for it; an error in the run is raised here.
+        """
+        events: queue.Queue[Any] = queue.Queue()
+        holder: list[RunLoop] = []
+        closed = threading.Event()
+
+        def work() -> None:
+            try:
+                loop = self._loop(request, data, **_split_run_kwargs(kwargs))
+                loop.listeners.append(events.put)
+                holder.append(loop)
+                if closed.is_set():
+                    loop.stop()
+                loop.run()
+            except BaseException as exc:
+                events.put(exc)
+            finally:
+                events.put(_DONE)
+
+        thread = threading.Thread(target=work, name="tunesmith-run", daemon=True)
+        thread.start()
+        try:
+            while (item := events.get()) is not _DONE:
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+        finally:
+            closed.set()
+            if holder:
+                holder[0].stop()
+            thread.join()
+
+    def resume(self, out: str | os.PathLike[str], **options: Any) -> Run:
+        """Continue a run that stopped or was killed; ``options`` replace RunConfig fields."""
+        store = RunStore(out)
+        _, stored = store.read_plan()
+        config = _config(stored.model_dump() | options)
+        return Run(out, RunLoop(out, config=config).run())
+
+    def _loop(
+        self,
+        request: str,
+        data: Any,
+        test: Any = None,
+        sample_submission: Any = None,
+        out: str | os.PathLike[str] | None = None,
+        time_budget: float | None = 60,
+        max_trials: int | None = None,
+        seed: int = 0,
+        options: dict[str, Any] | None = None,
+    ) -> RunLoop:
+        config = _config(
+            {
+                "time_budget_s": time_budget,
+                "max_trials": max_trials,
+                "n_workers": self.n_workers,
+                "seed": seed,
+                **(options or {}),
+            }
+        )
+        out_dir = Path(out) if out is not None else self._new_run_dir()
+        if RunStore(out_dir).exists:
+            raise ConfigurationError(
+                f"{out_dir} already holds a run. Fix: Assistant().resume({str(out_dir)!r}) to "
+                "continue it, or pass another out directory."
+            )
+        frame = read_table(data, "training data")
+        test_frame = None if test is None else read_table(test, "test data")
+        sample = None if sample_submission is None else read_table(sample_submission, "sample")
+        plan = draft_plan(self.model, request, frame)
+        return RunLoop(
+            out_dir, plan, config, data=frame, test=test_frame, sample_submission=sample
+        )
+
+    def _new_run_dir(self) -> Path:
+        root = Path(self.storage_dir) if self.storage_dir is not None else Path("tunesmith-runs")
+        return root / f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
+
+
+_RUN_KWARGS = ("test", "sample_submission", "out", "time_budget", "max_trials", "seed")
+
+
+def _split_run_kwargs(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Map :meth:`Assistant.run` keyword arguments onto ``Assistant._loop``'s."""
+    named = {k: v for k, v in kwargs.items() if k in _RUN_KWARGS}
+    named["options"] = {k: v for k, v in kwargs.items() if k not in _RUN_KWARGS}
+    return named
+
+
+def _config(fields: dict[str, Any]) -> RunConfig:
+    try:
+        return RunConfig.model_validate(fields)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or 'config'}: {e['msg']} (got {e.get('input')!r})"
+            for e in exc.errors()
+        )
+        raise ConfigurationError(
+            f"Invalid run settings: {problems}. Fix: e.g. time_budget=60 (seconds, > 0), "
+            "max_trials=50 (>= 1), cv_folds between 2 and 20."
+        ) from None
+
+
+def read_table(source: Any, what: str = "data") -> pd.DataFrame:
+    """Read a CSV, TSV or Parquet file (or take a DataFrame) as a non-empty table.
+
+    Raises:
+        DataError: The file is missing, unreadable or empty.
+    """
+    import pandas as pd
+
+    if isinstance(source, pd.DataFrame):
+        frame = source
+    else:
+        path = Path(source)
+        if not path.is_file():
+            raise DataError(f"The {what} file {path} does not exist. Fix: check the path.")
+        try:
+            if path.suffix in (".parquet", ".pq"):
+                frame = pd.read_parquet(path)
+            else:
+                frame = pd.read_csv(path, sep="\t" if path.suffix == ".tsv" else ",")
+        except (ValueError, OSError, UnicodeDecodeError) as exc:
+            raise DataError(
+                f"The {what} file {path} cannot be read as a table ({exc}). Expected a CSV, "
+                "TSV or Parquet file. Fix: export it as CSV."
+            ) from None
+    if frame.empty:
+        raise DataError(f"The {what} has no rows. Fix: pass a table with data in it.")
+    return frame

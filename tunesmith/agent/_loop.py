@@ -1,0 +1,559 @@
+"""The run loop: plan -> search (ask, execute, tell) -> stop -> refit the best -> submission.
+
+Read it top to bottom in :meth:`RunLoop.run`. The study lives in ``RUN/study.db``; opening a run
+directory again continues it: finished trials are kept, and trials a killed process left
+running are marked failed (``Interrupted: ...``) and their configurations asked again.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import math
+import os
+import threading
+import time
+from collections.abc import Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, wait
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from tunesmith.agent._draft import PlanDraft, check_draft
+from tunesmith.agent._events import EventLog, Listener
+from tunesmith.agent._store import INTERRUPTED, STUDY_NAME, RunStore
+from tunesmith.core import ConfigurationError, DataError, SearchSpaceError, TrialResult, TrialSpec
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from tunesmith.learners import TrainingJob
+    from tunesmith.tools import Optimizer
+
+logger = logging.getLogger(__name__)
+
+StopReason = Literal["user", "max_trials", "time_budget", "plateau", "error"]
+PROBABILITY_METRICS = ("roc_auc", "log_loss")
+
+
+class RunConfig(BaseModel):
+    """How one run searches: its budget, workers, seed, validation and stopping rule.
+
+    Attributes:
+        time_budget_s: Stop asking for trials after this many seconds of search (per session:
+            a resumed run gets the budget again). None: no time limit.
+        max_trials: Stop after this many finished trials in the study (across sessions; trials
+            interrupted by a killed process do not count). None: no trial limit.
+        n_workers: Trials evaluated at once.
+        seed: Seed of the optimiser, the folds and the learners.
+        cv_folds: Folds of cross-validation.
+        optimizer: The optimiser (see ``tunesmith.tools.OPTIMIZERS``).
+        plateau_trials: Stop after this many finished trials in a row without a better one.
+        trial_timeout_s: Wall-clock limit per trial (trials are also cut at the time budget
+            plus a grace period).
+        memory_limit_mb: Memory cap per trial.
+        fidelity: Budget of each learner's fidelity knob (e.g. trees); None: its default.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    time_budget_s: float | None = Field(default=60.0, gt=0)
+    max_trials: int | None = Field(default=None, ge=1)
+    n_workers: int = Field(default=1, ge=1)
+    seed: int = Field(default=0, ge=0)
+    cv_folds: int = Field(default=5, ge=2, le=20)
+    optimizer: Literal["tpe", "random", "gp", "sobol"] = "tpe"
+    plateau_trials: int | None = Field(default=None, ge=1)
+    trial_timeout_s: float | None = Field(default=None, gt=0)
+    memory_limit_mb: int | None = Field(default=None, ge=1)
+    fidelity: int | None = Field(default=None, ge=1)
+
+    @model_validator(mode="after")
+    def _check_budget(self) -> RunConfig:
+        if self.time_budget_s is None and self.max_trials is None:
+            raise ValueError(
+                "A run needs a budget: got neither time_budget_s nor max_trials. "
+                "Fix: set time_budget_s=60, max_trials=50, or both."
+            )
+        return self
+
+
+class RunSummary(BaseModel):
+    """How a run (session) ended.
+
+    Attributes:
+        out_dir: The run directory.
+        stop_reason: Why the search stopped.
+        n_complete: Complete trials in the study. n_failed: Failed ones (interrupted included).
+        best_trial: Number of the best trial, or None if no trial completed.
+        best_value: Its score in the plan's metric (natural units).
+        best_params: Its configuration.
+        model_path: The refitted best pipeline, or None.
+        submission_path: The submission written, or None.
+        wall_time_s: Seconds this session took.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    out_dir: str
+    stop_reason: StopReason
+    n_complete: int
+    n_failed: int
+    best_trial: int | None
+    best_value: float | None
+    best_params: dict[str, Any] | None
+    model_path: str | None
+    submission_path: str | None
+    wall_time_s: float
+
+
+@dataclasses.dataclass
+class _Progress:
+    """Counts for the stopping rules; trials are added in the order they finished."""
+
+    n_counted: int = 0
+    best_loss: float = math.inf
+    best_number: int | None = None
+    since_best: int = 0
+
+    def add(self, result: TrialResult) -> bool:
+        """Count a finished trial; return whether it is a new best."""
+        if result.state == "failed" and (result.error or "").startswith(INTERRUPTED):
+            return False
+        self.n_counted += 1
+        if result.state == "complete" and result.value is not None:
+            if result.value < self.best_loss:
+                self.best_loss, self.best_number, self.since_best = result.value, result.number, 0
+                return True
+        self.since_best += 1
+        return False
+
+
+class RunLoop:
+    """Run a plan in a run directory; open an existing directory to resume it.
+
+    Args:
+        out_dir: The run directory. If it holds a run, that run is resumed and ``plan`` and
+            ``data`` may be left out.
+        plan: The plan (a new run).
+        config: The run configuration; for a resumed run, replaces the stored one (e.g. to
+            extend the budget).
+        data: The training table (a new run).
+        test: Rows to predict at the end (a new run).
+        sample_submission: The submission format: first column the id, then the prediction
+            column(s), in the order to write.
+        listeners: Called with every event as it is emitted (in the loop's thread).
+    """
+
+    def __init__(
+        self,
+        out_dir: str | os.PathLike[str],
+        plan: PlanDraft | None = None,
+        config: RunConfig | None = None,
+        *,
+        data: pd.DataFrame | None = None,
+        test: pd.DataFrame | None = None,
+        sample_submission: pd.DataFrame | None = None,
+        listeners: Sequence[Listener] = (),
+    ) -> None:
+        self.store = RunStore(out_dir)
+        self.plan = plan
+        self.config = config
+        self.data = data
+        self.test = test
+        self.sample_submission = sample_submission
+        self.listeners = list(listeners)
+        self._stop = threading.Event()
+
+    def stop(self) -> None:
+        """Ask the run to stop (thread-safe): no new trials; running ones finish first."""
+        self._stop.set()
+
+    def run(self) -> RunSummary:
+        """Search, refit the best configuration, predict the test rows; see the module doc.
+
+        Raises:
+            DataError, PlanError: The data or the plan do not fit (nothing is written then).
+        """
+        started = time.monotonic()
+        resumed = self.store.exists
+        plan, config = self._prepare()
+        log = EventLog(self.store.events_path, self.listeners)
+        log.emit(
+            "plan_ready",
+            plan=plan.model_dump(mode="json"),
+            config=config.model_dump(mode="json"),
+            resumed=resumed,
+            out_dir=str(self.store.path),
+        )
+        try:
+            optimizer, progress = self._open_study(plan, config, log)
+            log.emit("phase", phase="search")
+            reason = self._search(plan, config, optimizer, progress, log)
+            log.emit("stopped", reason=reason, n_trials=progress.n_counted)
+            self.store.write_leaderboard(plan.metric)
+            return self._finish(plan, config, optimizer, reason, log, started)
+        except BaseException as exc:
+            log.emit("stopped", reason="error", error=f"{type(exc).__name__}: {exc}")
+            raise
+
+    # -- set-up --------------------------------------------------------------------------------
+
+    def _prepare(self) -> tuple[PlanDraft, RunConfig]:
+        """Validate everything first, then write the plan and tables (a new run)."""
+        if self.store.exists:
+            plan, stored = self.store.read_plan()
+            if self.plan is not None and self.plan != plan:
+                raise ConfigurationError(
+                    f"{self.store.path} holds a run of another plan (target {plan.target!r}, "
+                    f"metric {plan.metric!r}). Fix: resume it without a plan, or use a new "
+                    "out_dir for the new plan."
+                )
+            config = self.config or stored
+            self.store.write_plan(plan, config)
+            return plan, config
+        if self.plan is None or self.data is None:
+            raise ConfigurationError(
+                f"{self.store.path} holds no run to resume, and no plan and data were given. "
+                "Fix: pass plan= and data= to start a run there."
+            )
+        plan, config, data = self.plan, self.config or RunConfig(), self.data
+        check_draft(plan, data)
+        data = data[data[plan.target].notna()]
+        if self.test is not None:
+            _check_test(self.test, data, plan, self.sample_submission)
+        from tunesmith.learners import write_table
+
+        write_table(data, self.store.train_path)
+        if self.test is not None:
+            write_table(self.test, self.store.test_path)
+        if self.sample_submission is not None:
+            write_table(self.sample_submission, self.store.sample_path)
+        self.store.write_plan(plan, config)
+        return plan, config
+
+    def _open_study(
+        self, plan: PlanDraft, config: RunConfig, log: EventLog
+    ) -> tuple[Optimizer, _Progress]:
+        """Open (or create) the study; fail and re-ask trials a killed process left running."""
+        from optuna.trial import TrialState
+
+        from tunesmith.tools import cash_space, make_optimizer, to_result
+
+        space = cash_space(list(plan.learners), plan.task_type)
+        optimizer = make_optimizer(
+            config.optimizer,
+            space,
+            seed=config.seed,
+            direction="minimize",
+            storage=self.store.study_path,
+            study_name=STUDY_NAME,
+        )
+        interrupted = optimizer.study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+        for trial in interrupted:
+            spec = TrialSpec(number=trial.number, params=dict(trial.params))
+            message = f"{INTERRUPTED} the process running this trial stopped before it finished."
+            optimizer.tell(TrialResult.failed(spec, message, failure="killed"))
+            try:
+                optimizer.enqueue(trial.params)
+            except SearchSpaceError:  # killed half-way through suggesting its parameters
+                logger.info("Trial %d had incomplete parameters; not asked again.", trial.number)
+        progress = _Progress()
+        finished = [t for t in optimizer.study.get_trials(deepcopy=False) if t.state.is_finished()]
+        for trial in sorted(finished, key=_completed_at):
+            progress.add(to_result(trial))
+        if interrupted:
+            log.emit(
+                "phase",
+                phase="resume",
+                interrupted=[t.number for t in interrupted],
+                n_trials=progress.n_counted,
+            )
+        return optimizer, progress
+
+    # -- search --------------------------------------------------------------------------------
+
+    def _search(
+        self,
+        plan: PlanDraft,
+        config: RunConfig,
+        optimizer: Optimizer,
+        progress: _Progress,
+        log: EventLog,
+    ) -> StopReason:
+        from tunesmith.executors import LocalExecutor
+
+        job = self._job(plan, config)
+        deadline = (
+            None if config.time_budget_s is None else time.monotonic() + config.time_budget_s
+        )
+        in_flight: dict[Future[TrialResult], TrialSpec] = {}
+        reason: StopReason | None = None
+        with LocalExecutor(
+            n_workers=config.n_workers, memory_limit_mb=config.memory_limit_mb
+        ) as ex:
+            while True:
+                reason = reason or self._stop_reason(config, progress, deadline)
+                while reason is None and len(in_flight) < config.n_workers:
+                    if _trials_left(config, progress) <= len(in_flight):
+                        break
+                    spec = optimizer.ask()
+                    if config.fidelity is not None:
+                        spec = spec.model_copy(update={"fidelity": float(config.fidelity)})
+                    limit = _trial_limit(config, deadline)
+                    in_flight[ex.submit(spec, job.model_copy(update={"time_limit_s": limit}))] = (
+                        spec
+                    )
+                    log.emit("trial_started", number=spec.number, params=spec.params)
+                if not in_flight:
+                    return reason or "max_trials"
+                done, _ = wait(list(in_flight), timeout=0.2, return_when=FIRST_COMPLETED)
+                for future in done:
+                    in_flight.pop(future)
+                    self._record(future.result(), plan, optimizer, progress, log)
+
+    def _job(self, plan: PlanDraft, config: RunConfig) -> TrainingJob:
+        from tunesmith.learners import TrainingJob
+
+        return TrainingJob(
+            data_path=self.store.train_path,
+            target=plan.target,
+            task_type=plan.task_type,
+            metric=plan.metric,
+            cv_folds=config.cv_folds,
+            seed=config.seed,
+            time_limit_s=config.trial_timeout_s,
+        )
+
+    def _stop_reason(
+        self, config: RunConfig, progress: _Progress, deadline: float | None
+    ) -> StopReason | None:
+        if self._stop.is_set():
+            return "user"
+        if _trials_left(config, progress) <= 0:
+            return "max_trials"
+        if deadline is not None and time.monotonic() >= deadline:
+            return "time_budget"
+        if config.plateau_trials is not None and progress.since_best >= config.plateau_trials:
+            return "plateau"
+        return None
+
+    def _record(
+        self,
+        result: TrialResult,
+        plan: PlanDraft,
+        optimizer: Optimizer,
+        progress: _Progress,
+        log: EventLog,
+    ) -> None:
+        optimizer.tell(result)
+        improved = progress.add(result)
+        learner = result.params.get("learner")
+        if result.state != "complete":
+            log.emit(
+                "trial_failed",
+                number=result.number,
+                learner=learner,
+                state=result.state,
+                failure=result.failure,
+                error=result.error,
+                duration_s=result.duration_s,
+            )
+            return
+        score = result.metrics.get(plan.metric)
+        log.emit(
+            "trial_finished",
+            number=result.number,
+            learner=learner,
+            value=score,
+            loss=result.value,
+            std=result.metrics.get(f"{plan.metric}_std"),
+            duration_s=result.duration_s,
+        )
+        if improved:
+            log.emit(
+                "new_best",
+                number=result.number,
+                learner=learner,
+                value=score,
+                loss=result.value,
+                params=result.params,
+            )
+
+    # -- refit and predict ---------------------------------------------------------------------
+
+    def _finish(
+        self,
+        plan: PlanDraft,
+        config: RunConfig,
+        optimizer: Optimizer,
+        reason: StopReason,
+        log: EventLog,
+        started: float,
+    ) -> RunSummary:
+        from tunesmith.learners import greater_is_better
+
+        best = optimizer.best
+        model_path = submission_path = None
+        if best is None:
+            logger.warning("No trial completed in %s; no model is refitted.", self.store.path)
+        else:
+            log.emit("phase", phase="refit", number=best.number)
+            model = _refit(self.store, plan, config, best.params)
+            model_path = str(self.store.model_path)
+            if self.store.test_path.exists():
+                log.emit("phase", phase="predict")
+                _write_submission(self.store, model, plan)
+                submission_path = str(self.store.submission_path)
+        trials = optimizer.trials
+        value = None
+        if best is not None and best.value is not None:
+            value = -best.value if greater_is_better(plan.metric) else best.value
+        summary = RunSummary(
+            out_dir=str(self.store.path),
+            stop_reason=reason,
+            n_complete=sum(t.state == "complete" for t in trials),
+            n_failed=sum(t.state == "failed" for t in trials),
+            best_trial=None if best is None else best.number,
+            best_value=value,
+            best_params=None if best is None else best.params,
+            model_path=model_path,
+            submission_path=submission_path,
+            wall_time_s=time.monotonic() - started,
+        )
+        log.emit("finished", **summary.model_dump(mode="json"))
+        return summary
+
+
+def _completed_at(trial: Any) -> tuple[float, int]:
+    done = trial.datetime_complete
+    return (done.timestamp() if done is not None else math.inf, trial.number)
+
+
+def _trials_left(config: RunConfig, progress: _Progress) -> float:
+    if config.max_trials is None:
+        return math.inf
+    return config.max_trials - progress.n_counted
+
+
+def _trial_limit(config: RunConfig, deadline: float | None) -> float | None:
+    """A trial may run to the deadline plus a grace period, and no longer than its timeout."""
+    limits = [] if config.trial_timeout_s is None else [config.trial_timeout_s]
+    if deadline is not None and config.time_budget_s is not None:
+        grace = max(5.0, 0.1 * config.time_budget_s)
+        limits.append(max(deadline - time.monotonic(), 0.0) + grace)
+    return min(limits) if limits else None
+
+
+def _refit(store: RunStore, plan: PlanDraft, config: RunConfig, params: dict[str, Any]) -> Any:
+    """Fit the best configuration on all training rows and save it to ``model.joblib``."""
+    import joblib
+
+    from tunesmith.learners import build_pipeline, load_table, resolve_learner
+
+    table = load_table(store.train_path)
+    X, y = table.drop(columns=[plan.target]), table[plan.target]
+    learner, own = resolve_learner(None, params, config.fidelity)
+    model = build_pipeline(learner, own, plan.task_type, X, seed=config.seed)
+    model.fit(X, y)
+    partial = store.model_path.with_suffix(".joblib.tmp")
+    joblib.dump(model, partial)
+    os.replace(partial, store.model_path)
+    return model
+
+
+# -- test rows and submission ------------------------------------------------------------------
+
+
+def _check_test(
+    test: pd.DataFrame, data: pd.DataFrame, plan: PlanDraft, sample: pd.DataFrame | None
+) -> None:
+    """Raise DataError unless the test rows can be predicted and written like the sample."""
+    features = [c for c in data.columns if c != plan.target]
+    missing = [str(c) for c in features if c not in test.columns]
+    if missing:
+        raise DataError(
+            f"The test rows lack {len(missing)} training feature column(s): "
+            f"{', '.join(missing[:10])}. Expected every column of the training data but "
+            f"{plan.target!r}. Fix: pass the test file that goes with this training data."
+        )
+    if sample is not None:
+        _align(test, sample)
+        columns = [str(c) for c in sample.columns[1:]]
+        labels = {str(v) for v in data[plan.target].unique()}
+        per_class = plan.task_type == "multiclass" and plan.metric in PROBABILITY_METRICS
+        if len(columns) > 1 and not (per_class and set(columns) <= labels):
+            raise DataError(
+                f"The sample submission has {len(columns)} prediction columns {columns}; "
+                f"expected one (the prediction of {plan.target!r}), or one per class of "
+                f"{plan.target!r} for a multiclass {plan.metric} task. Fix: pass the sample "
+                "submission that goes with this task."
+            )
+
+
+def _align(test: pd.DataFrame, sample: pd.DataFrame) -> pd.DataFrame:
+    """The test rows in the sample submission's id order."""
+    import pandas as pd
+
+    if len(sample.columns) < 2:
+        raise DataError(
+            f"The sample submission has columns {list(sample.columns)}; expected an id column "
+            "followed by at least one prediction column."
+        )
+    id_col = sample.columns[0]
+    if id_col not in test.columns:
+        if len(sample) != len(test):
+            raise DataError(
+                f"The test rows have no {id_col!r} column (the sample submission's id) and "
+                f"{len(test)} rows where the sample has {len(sample)}. Fix: add the id column "
+                "to the test file, or pass the sample submission that goes with it."
+            )
+        return test
+    positions = pd.Index(test[id_col]).get_indexer(sample[id_col])
+    if test[id_col].duplicated().any() or (positions < 0).any():
+        unknown = sample[id_col][positions < 0].head(5).tolist()
+        raise DataError(
+            f"The sample submission's ids do not match the test rows' {id_col!r} column "
+            f"(ids missing from the test rows: {unknown}; or the test ids repeat). Fix: pass "
+            "the test file and sample submission that belong together."
+        )
+    return test.iloc[positions]
+
+
+def _id_column(test: pd.DataFrame) -> str | None:
+    for column in test.columns:
+        name = str(column).lower()
+        if (name == "id" or name.endswith(("_id", "id"))) and test[column].is_unique:
+            return str(column)
+    return None
+
+
+def _write_submission(store: RunStore, model: Any, plan: PlanDraft) -> None:
+    import numpy as np
+    import pandas as pd
+
+    test = pd.read_pickle(store.test_path)
+    sample = pd.read_pickle(store.sample_path) if store.sample_path.exists() else None
+    rows = test if sample is None else _align(test, sample)
+    features = [c for c in pd.read_pickle(store.train_path).columns if c != plan.target]
+    X = rows[features]
+    classes = [str(c) for c in getattr(model, "classes_", [])]
+    columns = [plan.target] if sample is None else [str(c) for c in sample.columns[1:]]
+    wants_proba = plan.metric in PROBABILITY_METRICS
+    out = pd.DataFrame(index=range(len(rows)))
+    if sample is not None:
+        out[sample.columns[0]] = sample[sample.columns[0]].to_numpy()
+    elif (id_col := _id_column(test)) is not None and id_col != plan.target:
+        out[id_col] = rows[id_col].to_numpy()
+    if wants_proba and plan.task_type == "binary" and len(columns) == 1:
+        out[columns[0]] = np.asarray(model.predict_proba(X))[:, 1]
+    elif wants_proba and plan.task_type == "multiclass" and set(columns) <= set(classes):
+        proba = np.asarray(model.predict_proba(X))
+        for column in columns:
+            out[column] = proba[:, classes.index(column)]
+    else:
+        out[columns[0]] = np.asarray(model.predict(X))
+    partial = Path(f"{store.submission_path}.tmp")
+    out.to_csv(partial, index=False)
+    os.replace(partial, store.submission_path)
