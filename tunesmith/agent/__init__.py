@@ -1,7 +1,8 @@
-"""The agent: planning a run from a request (the full run loop arrives with the agent issue)."""
+"""The agent: from a request and a table to a plan, a search, a model and a submission."""
 
 from __future__ import annotations
 
+from tunesmith.agent._assistant import Assistant, Run, read_table
 from tunesmith.agent._draft import (
     METRICS_FOR_TASK,
     PlanDraft,
@@ -10,15 +11,30 @@ from tunesmith.agent._draft import (
     draft_plan,
     infer_task_type,
 )
+from tunesmith.agent._events import EventLog, read_events
+from tunesmith.agent._loop import RunConfig, RunLoop, RunSummary
+from tunesmith.agent._store import RunStore
 from tunesmith.agent._tools import agent_registry, run_population_based_training
+from tunesmith.core import EVENT_KINDS, Event
 
 __all__ = [
+    "EVENT_KINDS",
     "METRICS_FOR_TASK",
+    "Assistant",
+    "Event",
+    "EventLog",
     "PlanDraft",
+    "Run",
+    "RunConfig",
+    "RunLoop",
+    "RunStore",
+    "RunSummary",
     "agent_registry",
     "check_draft",
     "describe_columns",
     "draft_plan",
     "infer_task_type",
+    "read_events",
+    "read_table",
     "run_population_based_training",
 ]

@@ -475,8 +475,9 @@ def _check_test(
     if missing:
         raise DataError(
             f"The test rows lack {len(missing)} training feature column(s): "
-            f"{', '.join(missing[:10])}. Expected every column of the training data but "
-            f"{plan.target!r}. Fix: pass the test file that goes with this training data."
+            f"{', '.join(repr(c) for c in missing[:10])}. Expected every column of the "
+            f"training data but {plan.target!r}. Fix: pass the test file that goes with this "
+            "training data."
         )
     if sample is not None:
         _align(test, sample)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tunesmith.core._event import EVENT_KINDS, Event, EventKind
 from tunesmith.core._space import (
     BoolParam,
     CategoricalParam,
@@ -30,11 +31,14 @@ from tunesmith.core.errors import (
 )
 
 __all__ = [
+    "EVENT_KINDS",
     "BoolParam",
     "CategoricalParam",
     "Condition",
     "ConfigurationError",
     "DataError",
+    "Event",
+    "EventKind",
     "FloatParam",
     "IntParam",
     "LLMConnectionError",
