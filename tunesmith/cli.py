@@ -113,6 +113,68 @@ def plan(
     console.print(f"LLM: {len(calls)} call(s), {tokens} tokens, {spent:.1f} s")
 
 
+@app.command()
+def run(
+    request: Annotated[str, typer.Argument(help="The task in plain language.")],
+    data: Annotated[Path, typer.Option("--data", help="Training table (CSV, TSV or Parquet).")],
+    out: Annotated[Path, typer.Option("--out", help="Run directory (must not hold a run).")],
+    test: Annotated[Path | None, typer.Option("--test", help="Rows to predict.")] = None,
+    sample_submission: Annotated[
+        Path | None, typer.Option("--sample-submission", help="The submission's format.")
+    ] = None,
+    time_budget: Annotated[
+        float, typer.Option("--time-budget", help="Seconds of search.", min=1)
+    ] = 120,
+    max_trials: Annotated[int | None, typer.Option("--max-trials", min=1)] = None,
+    llm: LLMOption = None,
+    workers: Annotated[int, typer.Option("--workers", help="Trials at once.", min=1)] = 1,
+    seed: Annotated[int, typer.Option("--seed")] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+) -> None:
+    """Plan, search and train for REQUEST on a table; write the model and a submission."""
+    from rich.console import Console
+
+    from tunesmith._cli_run import _Progress, follow, report
+    from tunesmith.agent import Assistant
+
+    console = Console(stderr=as_json)
+    progress = _Progress(console, time_budget, quiet=False)
+    try:
+        stream = Assistant(llm, n_workers=workers).stream(
+            request, str(data), test=str(test) if test else None,
+            sample_submission=str(sample_submission) if sample_submission else None,
+            out=str(out), time_budget=time_budget, max_trials=max_trials, seed=seed,
+        )  # fmt: skip
+        follow(stream, progress)
+        report(out, console, as_json)
+    except TunesmithError as exc:
+        raise _fail(exc) from None
+
+
+@app.command()
+def resume(
+    out: Annotated[Path, typer.Argument(help="The run directory to continue.")],
+    time_budget: Annotated[
+        float | None, typer.Option("--time-budget", help="Seconds of search for this session.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+) -> None:
+    """Continue a run that stopped or was killed; finished trials are kept and not re-run."""
+    from rich.console import Console
+
+    from tunesmith._cli_run import report
+    from tunesmith.agent import Assistant
+
+    console = Console(stderr=as_json)
+    options = {} if time_budget is None else {"time_budget_s": time_budget}
+    try:
+        with console.status("Resuming..."):
+            Assistant().resume(out, **options)
+        report(out, console, as_json)
+    except TunesmithError as exc:
+        raise _fail(exc) from None
+
+
 @app.command("llm-info")
 def llm_info(llm: LLMOption = None) -> None:
     """Load the LLM backend, say where its weights come from, and send it one short prompt."""

@@ -51,11 +51,16 @@ class Run:
     def open(cls, out_dir: str | os.PathLike[str]) -> Run:
         """Open a run directory written earlier (by this or another process).
 
+        The summary is the last finished session's, read from the event log.
+
         Raises:
             DataError: The directory holds no run.
         """
         run = cls(out_dir)
         run.store.read_plan()
+        finished = [e for e in run.events if e.kind == "finished"]
+        if finished:  # the last session that ran to the end
+            run.summary = RunSummary.model_validate(finished[-1].payload)
         return run
 
     @property

@@ -167,6 +167,9 @@ def draft_plan(
         calls=calls,
     )
     plain = PlanDraft.model_validate(draft.model_dump())
+    if not plain.reason.rstrip().endswith((".", "!", "?")) and ". " in plain.reason:
+        # The grammar caps the length; keep whole sentences only.
+        plain = plain.model_copy(update={"reason": plain.reason[: plain.reason.rindex(". ") + 1]})
     actual = infer_task_type(data[plain.target])
     if plain.task_type != actual:
         # The data decides the task type; the model only guesses it from a summary.
