@@ -51,6 +51,8 @@ def _root(
         handlers=[RichHandler(show_time=False, show_path=False)],
     )
     logging.getLogger("tunesmith").setLevel(logging.DEBUG if verbose else logging.INFO)
+    # Optuna logs every study and trial at INFO; our progress display says it better.
+    logging.getLogger("optuna").setLevel(logging.DEBUG if verbose else logging.WARNING)
 
 
 def _fail(exc: Exception) -> typer.Exit:
