@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -62,22 +62,6 @@ def _fail(exc: Exception) -> typer.Exit:
     return typer.Exit(code=2)
 
 
-def _read_table(path: Path) -> Any:
-    import pandas as pd
-
-    from tunesmith.core.errors import DataError
-
-    if not path.is_file():
-        raise DataError(f"Data file {path} does not exist. Pass the path of a CSV file.")
-    try:
-        table = pd.read_csv(path)
-    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise DataError(f"Cannot read {path} as CSV: {exc}. Check the file.") from None
-    if table.empty:
-        raise DataError(f"{path} has a header but no rows; a plan needs data.")
-    return table
-
-
 @app.command()
 def plan(
     request: Annotated[str, typer.Argument(help="The task in plain language.")],
@@ -94,11 +78,12 @@ def plan(
 
     from tunesmith.agent import draft_plan
     from tunesmith.llm import LLMCall, load
+    from tunesmith.tools import read_table
 
     console = Console()
     calls: list[LLMCall] = []
     try:
-        table = _read_table(data)
+        table = read_table(data, "training data")
         model = load(llm)
         draft = draft_plan(model, request, table, calls=calls)
     except TunesmithError as exc:

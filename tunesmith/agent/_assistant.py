@@ -25,7 +25,8 @@ from tunesmith.agent._draft import PlanDraft, draft_plan
 from tunesmith.agent._events import Event
 from tunesmith.agent._loop import RunConfig, RunLoop, RunSummary
 from tunesmith.agent._store import RunStore
-from tunesmith.core.errors import ConfigurationError, DataError
+from tunesmith.core.errors import ConfigurationError
+from tunesmith.tools import read_table
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -291,32 +292,3 @@ def _config(fields: dict[str, Any]) -> RunConfig:
             f"Invalid run settings: {problems}. Fix: e.g. time_budget=60 (seconds, > 0), "
             "max_trials=50 (>= 1), cv_folds between 2 and 20."
         ) from None
-
-
-def read_table(source: Any, what: str = "data") -> pd.DataFrame:
-    """Read a CSV, TSV or Parquet file (or take a DataFrame) as a non-empty table.
-
-    Raises:
-        DataError: The file is missing, unreadable or empty.
-    """
-    import pandas as pd
-
-    if isinstance(source, pd.DataFrame):
-        frame = source
-    else:
-        path = Path(source)
-        if not path.is_file():
-            raise DataError(f"The {what} file {path} does not exist. Fix: check the path.")
-        try:
-            if path.suffix in (".parquet", ".pq"):
-                frame = pd.read_parquet(path)
-            else:
-                frame = pd.read_csv(path, sep="\t" if path.suffix == ".tsv" else ",")
-        except (ValueError, OSError, UnicodeDecodeError) as exc:
-            raise DataError(
-                f"The {what} file {path} cannot be read as a table ({exc}). Expected a CSV, "
-                "TSV or Parquet file. Fix: export it as CSV."
-            ) from None
-    if frame.empty:
-        raise DataError(f"The {what} has no rows. Fix: pass a table with data in it.")
-    return frame

@@ -17,6 +17,7 @@ from tunesmith.tools._profile import ColumnProfile, DataProfile, MetaFeatures, p
 from tunesmith.tools._registry import ToolRegistry, ToolResult, default_registry, default_tools
 from tunesmith.tools._samplers import OPTIMIZERS, OptimizerInfo, grid_values
 from tunesmith.tools._study import Optimizer, make_optimizer, open_storage, to_result
+from tunesmith.tools._table import read_table
 
 __all__ = [
     "OPTIMIZERS",
@@ -41,6 +42,7 @@ __all__ = [
     "profile_table",
     "propose_search_space",
     "read_leaderboard",
+    "read_table",
     "read_training_table",
     "run_search",
     "summarize",

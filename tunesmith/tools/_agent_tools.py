@@ -205,9 +205,9 @@ def read_training_table(path: str, target: str) -> tuple[Any, Any]:
         DataError: Unreadable or empty file, missing target column, fewer than 10 rows.
     """
     from tunesmith.core.errors import close_matches
-    from tunesmith.tools._profile import _as_frame
+    from tunesmith.tools._table import read_table
 
-    data = _as_frame(path)
+    data = read_table(path, "training data")
     if target not in data.columns:
         columns = [str(c) for c in data.columns]
         hint = close_matches(target, columns)

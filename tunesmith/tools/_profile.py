@@ -9,13 +9,14 @@ from __future__ import annotations
 import os
 import re
 import warnings
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
 from tunesmith.core.errors import DataError, close_matches
+from tunesmith.tools._table import read_table
 
 ColumnKind = Literal["numeric", "categorical", "boolean", "datetime", "text", "id"]
 TaskType = Literal["binary", "multiclass", "regression"]
@@ -359,39 +360,6 @@ def _warnings(columns: tuple[ColumnProfile, ...], target: str | None) -> list[st
 # --- entry point -----------------------------------------------------------------------------
 
 
-def _as_frame(data: Any) -> pd.DataFrame:
-    if isinstance(data, pd.DataFrame):
-        frame = data
-    elif isinstance(data, str | os.PathLike):
-        path = os.fspath(data)
-        if not os.path.exists(path):
-            raise DataError(
-                f"Data file '{path}' does not exist. Pass an existing CSV/Parquet file."
-            )
-        try:
-            if path.endswith(".parquet"):
-                frame = pd.read_parquet(path)
-            else:
-                frame = pd.read_csv(path, sep="\t" if path.endswith(".tsv") else ",")
-        except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-            raise DataError(f"Cannot read '{path}': {exc}. Check the file's format.") from None
-    else:
-        raise DataError(
-            f"profile() expected a pandas DataFrame or a CSV/Parquet path, got "
-            f"{type(data).__name__}. Fix: load it with pandas.read_csv first."
-        )
-    if frame.shape[1] == 0 or frame.shape[0] == 0:
-        raise DataError(
-            f"The data is empty ({frame.shape[0]} rows, {frame.shape[1]} columns). "
-            "Expected at least one row and one column; check the file and its separator."
-        )
-    names = [str(c) for c in frame.columns]
-    if len(set(names)) != len(names):
-        dupes = sorted({n for n in names if names.count(n) > 1})
-        raise DataError(f"Column names repeat: {dupes}. Expected unique names; rename them.")
-    return frame.set_axis(names, axis=1) if names != list(frame.columns) else frame
-
-
 def profile(
     df: pd.DataFrame | str | os.PathLike[str], target: str | None = None, *, seed: int | None = 0
 ) -> DataProfile:
@@ -410,7 +378,7 @@ def profile(
         DataError: Empty or unreadable data, repeated column names, or a ``target`` that is not
             a column (the message suggests close matches).
     """
-    frame = _as_frame(df)
+    frame = read_table(df)
     if target is not None and target not in frame.columns:
         raise _missing_column(target, list(frame.columns))
     n_rows = len(frame)
