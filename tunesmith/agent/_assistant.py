@@ -25,7 +25,7 @@ from tunesmith.agent._draft import PlanDraft, draft_plan
 from tunesmith.agent._events import Event
 from tunesmith.agent._loop import RunConfig, RunLoop, RunSummary
 from tunesmith.agent._store import RunStore
-from tunesmith.core.errors import ConfigurationError
+from tunesmith.core.errors import ConfigurationError, validation_issues
 from tunesmith.tools import read_table
 
 if TYPE_CHECKING:
@@ -285,8 +285,8 @@ def _config(fields: dict[str, Any]) -> RunConfig:
         return RunConfig.model_validate(fields)
     except ValidationError as exc:
         problems = "; ".join(
-            f"{'.'.join(map(str, e['loc'])) or 'config'}: {e['msg']} (got {e.get('input')!r})"
-            for e in exc.errors()
+            f"{loc or 'config'}: {msg} (got {value!r})"
+            for loc, msg, value in validation_issues(exc)
         )
         raise ConfigurationError(
             f"Invalid run settings: {problems}. Fix: e.g. time_budget=60 (seconds, > 0), "

@@ -8,6 +8,7 @@ callers that catch the builtin types keep working.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 
 class TunesmithError(Exception):
@@ -99,3 +100,14 @@ class TrialPruned(TunesmithError):
 
 class ExecutorError(TunesmithError, RuntimeError):
     """An executor cannot run trials: shut down, misconfigured, or its workers cannot start."""
+
+
+def validation_issues(exc: Any) -> list[tuple[str, str, Any]]:
+    """``(location, message, input)`` for each problem of a pydantic ``ValidationError``.
+
+    The location is the dotted field path (``"learners.0"``), empty for the whole object.
+    """
+    return [
+        (".".join(str(part) for part in error["loc"]), error["msg"], error.get("input"))
+        for error in exc.errors()
+    ]

@@ -13,7 +13,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from tunesmith.core.errors import ConfigurationError, StructuredOutputError
+from tunesmith.core.errors import ConfigurationError, StructuredOutputError, validation_issues
 from tunesmith.prompts import render
 
 logger = logging.getLogger(__name__)
@@ -101,8 +101,7 @@ def parse_reply(text: str, schema: type[T]) -> T:
         return schema.model_validate(data)
     except ValidationError as exc:
         problems = "; ".join(
-            f"field '{'.'.join(str(p) for p in e['loc']) or '(root)'}': {e['msg']}"
-            for e in exc.errors()
+            f"field '{loc or '(root)'}': {msg}" for loc, msg, _ in validation_issues(exc)
         )
         raise ValueError(f"the JSON does not fit the schema: {problems}") from None
 

@@ -14,7 +14,12 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from tunesmith.core.errors import ConfigurationError, TunesmithError, close_matches
+from tunesmith.core.errors import (
+    ConfigurationError,
+    TunesmithError,
+    close_matches,
+    validation_issues,
+)
 
 if TYPE_CHECKING:
     from langchain_core.tools import BaseTool
@@ -39,8 +44,7 @@ class ToolResult(BaseModel):
 
 def _validation_message(name: str, exc: ValidationError) -> str:
     problems = "; ".join(
-        f"'{'.'.join(str(p) for p in e['loc']) or '(arguments)'}': {e['msg']}"
-        for e in exc.errors()
+        f"'{loc or '(arguments)'}': {msg}" for loc, msg, _ in validation_issues(exc)
     )
     return f"The arguments of {name} are invalid: {problems}. Fix them and call {name} again."
 
