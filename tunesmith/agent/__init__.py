@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tunesmith.agent._assistant import Assistant, Run, read_table
+from tunesmith.agent._config import RunConfig, RunSummary
 from tunesmith.agent._draft import (
     METRICS_FOR_TASK,
     PlanDraft,
@@ -12,7 +13,7 @@ from tunesmith.agent._draft import (
     infer_task_type,
 )
 from tunesmith.agent._events import EventLog, read_events
-from tunesmith.agent._loop import RunConfig, RunLoop, RunSummary
+from tunesmith.agent._loop import RunLoop
 from tunesmith.agent._store import RunStore
 from tunesmith.agent._tools import agent_registry, run_population_based_training
 from tunesmith.core import EVENT_KINDS, Event

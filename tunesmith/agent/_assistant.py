@@ -21,9 +21,10 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
+from tunesmith.agent._config import RunConfig, RunSummary
 from tunesmith.agent._draft import PlanDraft, draft_plan
 from tunesmith.agent._events import Event
-from tunesmith.agent._loop import RunConfig, RunLoop, RunSummary
+from tunesmith.agent._loop import RunLoop
 from tunesmith.agent._store import RunStore
 from tunesmith.core.errors import ConfigurationError, validation_issues
 from tunesmith.tools import read_table

@@ -19,14 +19,13 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tunesmith.agent._config import RunConfig
 from tunesmith.agent._draft import PlanDraft
 from tunesmith.agent._events import Event, read_events
 from tunesmith.core.errors import DataError
 
 if TYPE_CHECKING:
     import pandas as pd
-
-    from tunesmith.agent._loop import RunConfig
 
 STUDY_NAME = "tunesmith"
 INTERRUPTED = "Interrupted:"
@@ -86,8 +85,6 @@ class RunStore:
         Raises:
             DataError: The directory holds no run.
         """
-        from tunesmith.agent._loop import RunConfig
-
         if not self.exists:
             raise DataError(
                 f"{self.path} holds no run: {self.plan_path.name} is missing. Fix: pass the "
