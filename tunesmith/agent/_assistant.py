@@ -184,8 +184,9 @@ class Assistant:
             ConfigurationError: A budget or option is invalid, or ``out`` holds a run already.
         """
         loop = self._loop(
-            request, data, test, sample_submission, out, time_budget, max_trials, seed, options
-        )
+            request, data, test=test, sample_submission=sample_submission, out=out,
+            time_budget=time_budget, max_trials=max_trials, seed=seed, **options,
+        )  # fmt: skip
         return Run(loop.store.path, loop.run())
 
     def stream(self, request: str, data: Any, **kwargs: Any) -> Iterator[Event]:
@@ -200,7 +201,7 @@ class Assistant:
 
         def work() -> None:
             try:
-                loop = self._loop(request, data, **_split_run_kwargs(kwargs))
+                loop = self._loop(request, data, **kwargs)
                 loop.listeners.append(events.put)
                 holder.append(loop)
                 if closed.is_set():
@@ -235,13 +236,14 @@ class Assistant:
         self,
         request: str,
         data: Any,
+        *,
         test: Any = None,
         sample_submission: Any = None,
         out: str | os.PathLike[str] | None = None,
         time_budget: float | None = 60,
         max_trials: int | None = None,
         seed: int = 0,
-        options: dict[str, Any] | None = None,
+        **options: Any,
     ) -> RunLoop:
         config = _config(
             {
@@ -249,7 +251,7 @@ class Assistant:
                 "max_trials": max_trials,
                 "n_workers": self.n_workers,
                 "seed": seed,
-                **(options or {}),
+                **options,
             }
         )
         out_dir = Path(out) if out is not None else self._new_run_dir()
@@ -269,16 +271,6 @@ class Assistant:
     def _new_run_dir(self) -> Path:
         root = Path(self.storage_dir) if self.storage_dir is not None else Path("tunesmith-runs")
         return root / f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
-
-
-_RUN_KWARGS = ("test", "sample_submission", "out", "time_budget", "max_trials", "seed")
-
-
-def _split_run_kwargs(kwargs: dict[str, Any]) -> dict[str, Any]:
-    """Map :meth:`Assistant.run` keyword arguments onto ``Assistant._loop``'s."""
-    named = {k: v for k, v in kwargs.items() if k in _RUN_KWARGS}
-    named["options"] = {k: v for k, v in kwargs.items() if k not in _RUN_KWARGS}
-    return named
 
 
 def _config(fields: dict[str, Any]) -> RunConfig:
