@@ -182,6 +182,11 @@ def llm_info(llm: LLMOption = None) -> None:
     )
 
 
+from tunesmith._cli_runs import runs_app  # noqa: E402
+
+app.add_typer(runs_app, name="runs")
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

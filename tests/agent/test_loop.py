@@ -82,8 +82,9 @@ def test_events_come_in_a_sensible_order(
     kinds = _kinds(events)
     assert [e.seq for e in events] == list(range(len(events)))
     assert kinds[0] == "plan_ready"
-    assert kinds[-3:] == ["stopped", "phase", "finished"]  # stopped, refit, finished
-    assert events[-3].payload["reason"] == "max_trials"
+    assert kinds[-4:] == ["stopped", "phase", "phase", "finished"]  # refit, then report
+    assert [e.payload["phase"] for e in events[-3:-1]] == ["refit", "report"]
+    assert events[-4].payload["reason"] == "max_trials"
     assert kinds.count("trial_started") == kinds.count("trial_finished") == 4
     assert kinds.index("new_best") > kinds.index("trial_finished")
     for number in range(4):

@@ -14,6 +14,8 @@ from tunesmith.agent._draft import (
 )
 from tunesmith.agent._events import EventLog, read_events
 from tunesmith.agent._loop import RunLoop
+from tunesmith.agent._overview import RunOverview, read_overview
+from tunesmith.agent._report import write_report
 from tunesmith.agent._store import RunStore
 from tunesmith.agent._tools import agent_registry, run_population_based_training
 from tunesmith.core import EVENT_KINDS, Event
@@ -28,6 +30,7 @@ __all__ = [
     "Run",
     "RunConfig",
     "RunLoop",
+    "RunOverview",
     "RunStore",
     "RunSummary",
     "agent_registry",
@@ -36,6 +39,8 @@ __all__ = [
     "draft_plan",
     "infer_task_type",
     "read_events",
+    "read_overview",
     "read_table",
     "run_population_based_training",
+    "write_report",
 ]

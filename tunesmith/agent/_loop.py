@@ -349,8 +349,19 @@ class RunLoop:
             submission_path=submission_path,
             wall_time_s=time.monotonic() - started,
         )
+        self._write_report(summary, log)
         log.emit("finished", **summary.model_dump(mode="json"))
         return summary
+
+    def _write_report(self, summary: RunSummary, log: EventLog) -> None:
+        """Write ``report.html``; a by-product, so a failure is logged and never fails the run."""
+        from tunesmith.agent._report import write_report
+
+        log.emit("phase", phase="report")
+        try:
+            write_report(self.store.path, summary=summary)
+        except Exception as exc:
+            logger.warning("Could not write the report of %s: %s", self.store.path, exc)
 
 
 def _completed_at(trial: Any) -> tuple[float, int]:

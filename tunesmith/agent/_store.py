@@ -10,6 +10,7 @@ Layout::
     RUN/leaderboard.csv    finished trials, best first
     RUN/model.joblib       the best pipeline refitted on all training data
     RUN/submission.csv     predictions for the test rows, if any
+    RUN/report.html        the run's report (summary, plan, plots, leaderboard), self-contained
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ class RunStore:
         self.leaderboard_path = self.path / "leaderboard.csv"
         self.model_path = self.path / "model.joblib"
         self.submission_path = self.path / "submission.csv"
+        self.report_path = self.path / "report.html"
 
     @property
     def exists(self) -> bool:
