@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,7 +11,140 @@ from typing import Any
 
 import typer
 
-from tunesmith.core import Event
+from tunesmith.core import ClarificationNeeded, DataError, Event, TunesmithError
+
+TASK_FILES = ("description.md", "train.csv", "test.csv", "sample_submission.csv")
+
+
+def task_inputs(
+    task_dir: Path | None, request: str | None, data: Path | None, test: Path | None,
+    sample: Path | None,
+) -> tuple[str, Path, Path | None, Path | None]:  # fmt: skip
+    """The request and files of a run: from the options, else from the task folder.
+
+    Raises:
+        DataError: No request or no training data, or the task folder lacks its files.
+    """
+    if task_dir is not None:
+        if not task_dir.is_dir():
+            raise DataError(
+                f"The task folder {task_dir} does not exist. Fix: pass a folder holding "
+                f"{', '.join(TASK_FILES)}."
+            )
+        present = sorted(p.name for p in task_dir.iterdir())
+        if request is None:
+            description = task_dir / "description.md"
+            if not description.is_file():
+                holds = ", ".join(present) or "nothing"
+                raise DataError(
+                    f"{task_dir} has no description.md (it holds: {holds}). Fix: add the "
+                    "task's description there, or give the request as an argument."
+                )
+            request = description.read_text(encoding="utf-8").strip()
+        data = data or task_dir / "train.csv"
+        if not data.is_file():
+            raise DataError(
+                f"{task_dir} has no train.csv (it holds: {', '.join(present) or 'nothing'}). "
+                "Fix: add the training table, or pass --data."
+            )
+        test = test or _optional(task_dir / "test.csv")
+        sample = sample or _optional(task_dir / "sample_submission.csv")
+    if not request or not request.strip():
+        raise DataError("No request was given. Fix: describe the task, e.g. tunesmith run "
+                        '"predict Survived; optimise ROC AUC" --data train.csv.')  # fmt: skip
+    if data is None:
+        raise DataError("No training data was given. Fix: pass --data TRAIN.csv or --task-dir.")
+    return request, data, test, sample
+
+
+def _optional(path: Path) -> Path | None:
+    return path if path.is_file() else None
+
+
+def show_plan(console: Any, plan: Any, rows: int) -> None:
+    """Print a plan: every decision, with its reason and where it came from."""
+    from rich.table import Table
+
+    source = plan.decided_by
+    view = Table(title=f"Plan ({rows} training rows)", show_header=False, title_justify="left")
+
+    def add(label: str, value: str, key: str | None = None) -> None:
+        origin = f" [dim]({source[key]})[/]" if key and key in source else ""
+        view.add_row(label, f"{value}{origin}")
+
+    add("target", f"{plan.target} ({plan.task_type})", "target")
+    add("metric", plan.metric, "metric")
+    for name in plan.learners:
+        reason = plan.learner_reasons.get(name)
+        text = f"{name}: {reason}" if reason else name
+        add("learner", f"{text} [dim]({len(plan.search_space.get(name, []))} tuned params)[/]")
+    add("validation", plan.validation.describe(), "validation")
+    add("optimiser", plan.optimizer, "optimizer")
+    add("stopping", plan.stopping, "time_budget_s")
+    add("why", plan.reason)
+    console.print(view)
+
+
+def _plan_or_fail(assistant: Any, console: Any, request: str, data: Path, **budget: Any) -> Any:
+    from tunesmith.cli import _fail
+
+    try:
+        with console.status("Loading the LLM and planning..."):
+            return assistant.plan(request, str(data), **budget)
+    except ClarificationNeeded as exc:
+        console.print(f"[bold yellow]Question:[/] {exc.question}", highlight=False)
+        if exc.candidates:
+            console.print(f"Candidate columns: {', '.join(exc.candidates)}", highlight=False)
+        console.print("Name the column in the request (e.g. in `backticks`) and run again.")
+        raise typer.Exit(code=2) from None
+    except TunesmithError as exc:
+        raise _fail(exc) from None
+
+
+def run_command(request: str | None, *, data: Path | None, out: Path | None, test: Path | None,
+                sample_submission: Path | None, task_dir: Path | None,
+                time_budget: float | None, max_trials: int | None, llm: str | None,
+                workers: int, seed: int, yes: bool, as_json: bool) -> None:  # fmt: skip
+    """``tunesmith run``: plan, show the plan, confirm, search with live progress, report."""
+    from rich.console import Console
+
+    from tunesmith.agent import Assistant
+    from tunesmith.cli import _fail
+    from tunesmith.tools import read_table
+
+    console = Console(stderr=as_json)
+    try:
+        request, data, test, sample_submission = task_inputs(
+            task_dir, request, data, test, sample_submission
+        )
+        rows = len(read_table(data, "training data"))
+        for path, what in ((test, "test data"), (sample_submission, "sample submission")):
+            if path is not None:
+                read_table(path, what)
+    except TunesmithError as exc:
+        raise _fail(exc) from None
+    assistant = Assistant(llm, n_workers=workers)
+    plan = _plan_or_fail(assistant, console, request, data, time_budget=time_budget,
+                         max_trials=max_trials)  # fmt: skip
+    show_plan(console, plan, rows)
+    if not yes and not as_json and sys.stdin.isatty() and sys.stdout.isatty():
+        if not typer.confirm("Run this plan?", default=True):
+            console.print("Not run.")
+            raise typer.Exit(code=0)
+    progress = _Progress(console, plan.time_budget_s, quiet=False)
+    try:
+        stream = assistant.stream(
+            request, str(data), plan=plan, test=str(test) if test else None,
+            sample_submission=str(sample_submission) if sample_submission else None,
+            out=str(out) if out else None, seed=seed,
+        )  # fmt: skip
+        follow(stream, progress)
+    except KeyboardInterrupt:
+        console.print("Stopped by the user; the best trial so far was refitted.")
+    except TunesmithError as exc:
+        raise _fail(exc) from None
+    if progress.out_dir is not None:
+        report(Path(progress.out_dir), console, as_json)
 
 
 class _Progress:
@@ -24,6 +158,7 @@ class _Progress:
         self.done = self.failed = 0
         self.best: str = "-"
         self.metric = ""
+        self.out_dir: str | None = None
 
     def status(self) -> str:
         elapsed = time.monotonic() - self.started
@@ -39,13 +174,15 @@ class _Progress:
         if event.kind == "plan_ready":
             plan = payload["plan"]
             self.metric = plan["metric"]
-            verb = "Resuming" if payload.get("resumed") else "Plan"
-            self.console.print(
-                f"[bold]{verb}[/]: predict [cyan]{plan['target']}[/] ({plan['task_type']}), "
-                f"optimise {plan['metric']}, learners {', '.join(plan['learners'])}.\n"
-                f"  Why: {plan['reason']}\n  Run directory: {payload['out_dir']}",
-                highlight=False,
-            )
+            self.out_dir = payload["out_dir"]
+            if payload.get("resumed"):
+                self.console.print(
+                    f"[bold]Resuming[/]: predict [cyan]{plan['target']}[/] "
+                    f"({plan['task_type']}), optimise {plan['metric']}, learners "
+                    f"{', '.join(plan['learners'])}.",
+                    highlight=False,
+                )
+            self.console.print(f"Run directory: {payload['out_dir']}", highlight=False)
         elif event.kind == "trial_finished":
             self.done += 1
         elif event.kind == "trial_failed":
@@ -59,7 +196,9 @@ class _Progress:
             self.best = f"{payload['value']:.4f} ({payload.get('learner')})"
         elif event.kind == "stopped":
             self.console.print(f"Search stopped: {payload['reason']}.", highlight=False)
-        elif event.kind == "phase" and payload.get("phase") in ("refit", "predict"):
+        elif event.kind == "intent":
+            self.console.print(f"  {payload.get('message')}", highlight=False)
+        elif event.kind == "phase" and payload.get("phase") in ("refit", "predict", "report"):
             self.console.print(f"{payload['phase'].capitalize()}...", highlight=False)
 
 

@@ -102,40 +102,60 @@ def plan(
 
 @app.command()
 def run(
-    request: Annotated[str, typer.Argument(help="The task in plain language.")],
-    data: Annotated[Path, typer.Option("--data", help="Training table (CSV, TSV or Parquet).")],
-    out: Annotated[Path, typer.Option("--out", help="Run directory (must not hold a run).")],
+    request: Annotated[
+        str | None,
+        typer.Argument(
+            help="The task in plain language (default: the task dir's description.md)."
+        ),
+    ] = None,
+    data: Annotated[
+        Path | None, typer.Option("--data", help="Training table (CSV, TSV or Parquet).")
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Run directory (must not hold a run; default: a new one under ./tunesmith-runs).",
+        ),
+    ] = None,
     test: Annotated[Path | None, typer.Option("--test", help="Rows to predict.")] = None,
     sample_submission: Annotated[
         Path | None, typer.Option("--sample-submission", help="The submission's format.")
     ] = None,
+    task_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--task-dir",
+            help="A task folder: description.md, train.csv, test.csv, sample_submission.csv.",
+        ),
+    ] = None,
     time_budget: Annotated[
-        float, typer.Option("--time-budget", help="Seconds of search.", min=1)
-    ] = 120,
+        float | None,
+        typer.Option(
+            "--time-budget", help="Seconds of search (default: the request's, else 120).", min=1
+        ),
+    ] = None,
     max_trials: Annotated[int | None, typer.Option("--max-trials", min=1)] = None,
     llm: LLMOption = None,
     workers: Annotated[int, typer.Option("--workers", help="Trials at once.", min=1)] = 1,
     seed: Annotated[int, typer.Option("--seed")] = 0,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="Run the plan without asking to confirm it.")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
-    """Plan, search and train for REQUEST on a table; write the model and a submission."""
-    from rich.console import Console
+    """Plan, search and train for REQUEST on a table; write the model and a submission.
 
-    from tunesmith._cli_run import _Progress, follow, report
-    from tunesmith.agent import Assistant
+    The plan is shown first; in a terminal you confirm it (--yes skips that; so does a
+    non-interactive run). Exit code 2 on bad input or when the planner needs an answer.
+    """
+    from tunesmith._cli_run import run_command
 
-    console = Console(stderr=as_json)
-    progress = _Progress(console, time_budget, quiet=False)
-    try:
-        stream = Assistant(llm, n_workers=workers).stream(
-            request, str(data), test=str(test) if test else None,
-            sample_submission=str(sample_submission) if sample_submission else None,
-            out=str(out), time_budget=time_budget, max_trials=max_trials, seed=seed,
-        )  # fmt: skip
-        follow(stream, progress)
-        report(out, console, as_json)
-    except TunesmithError as exc:
-        raise _fail(exc) from None
+    run_command(
+        request, data=data, out=out, test=test, sample_submission=sample_submission,
+        task_dir=task_dir, time_budget=time_budget, max_trials=max_trials, llm=llm,
+        workers=workers, seed=seed, yes=yes, as_json=as_json,
+    )  # fmt: skip
 
 
 @app.command()

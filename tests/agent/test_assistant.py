@@ -17,7 +17,10 @@ REPLY = json.dumps(
         "target": "species",
         "task_type": "multiclass",
         "metric": "accuracy",
-        "learners": ["logistic_regression", "random_forest"],
+        "learners": [
+            {"name": "logistic_regression", "why": "a linear baseline"},
+            {"name": "random_forest", "why": "non-linear, robust"},
+        ],
         "reason": "Three classes, four numeric features.",
     }
 )
@@ -108,8 +111,8 @@ def test_bad_budget_and_missing_files_fail_before_the_llm_is_asked(
     assistant = Assistant(ScriptedChatModel(replies=[]))
     with pytest.raises(ConfigurationError, match=r"time_budget_s.*greater than 0"):
         assistant.run("x", iris_files["train"], time_budget=0, out=tmp_path / "a")
-    with pytest.raises(ConfigurationError, match="needs a budget"):
-        assistant.run("x", iris_files["train"], time_budget=None, out=tmp_path / "a")
+    with pytest.raises(ConfigurationError, match=r"max_trials.*greater than or equal to 1"):
+        assistant.run("x", iris_files["train"], max_trials=0, out=tmp_path / "a")
     with pytest.raises(DataError, match=r"test data file .*missing\.csv does not exist"):
         assistant.run("x", iris_files["train"], test=tmp_path / "missing.csv", out=tmp_path / "a")
     empty = tmp_path / "empty.csv"

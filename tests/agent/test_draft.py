@@ -26,7 +26,15 @@ def _reply(**fields: object) -> str:
         "learners": ["random_forest", "logistic_regression"],
         "reason": "Small tabular data with three classes.",
     }
-    return json.dumps({**base, **fields})
+    reply: dict[str, object] = {**base, **fields}
+    reply["learners"] = [{"name": n, "why": f"{n} suits it"} for n in reply["learners"]]  # type: ignore[attr-defined]
+    return json.dumps(reply)
+
+
+def _draft(**fields: object) -> PlanDraft:
+    reply = json.loads(_reply(**fields))
+    reply["learners"] = [pick["name"] for pick in reply["learners"]]
+    return PlanDraft.model_validate(reply)
 
 
 def test_draft_is_grounded_in_the_data(iris: pd.DataFrame) -> None:
@@ -34,6 +42,10 @@ def test_draft_is_grounded_in_the_data(iris: pd.DataFrame) -> None:
     draft = draft_plan(model, "Predict the species; optimise accuracy.", iris)
     assert isinstance(draft, PlanDraft)
     assert draft.target == "species"
+    assert draft.learner_reasons == {
+        "random_forest": "random_forest suits it",
+        "logistic_regression": "logistic_regression suits it",
+    }
     prompt = str(model.received[0][-1].content)
     assert "species | text | 3 |" in prompt
     assert "Predict the species" in prompt
@@ -59,13 +71,13 @@ def test_metric_that_does_not_fit_the_task_is_refused(iris: pd.DataFrame) -> Non
 
 
 def test_check_draft_suggests_close_column_names(iris: pd.DataFrame) -> None:
-    draft = PlanDraft.model_validate_json(_reply(target="specie"))
+    draft = _draft(target="specie")
     with pytest.raises(PlanError, match="Did you mean 'species'"):
         check_draft(draft, iris)
 
 
 def test_check_draft_refuses_a_task_type_the_values_contradict(iris: pd.DataFrame) -> None:
-    draft = PlanDraft.model_validate_json(_reply(task_type="regression", metric="rmse"))
+    draft = _draft(task_type="regression", metric="rmse")
     with pytest.raises(PlanError, match="'regression' does not fit target 'species'"):
         check_draft(draft, iris)
 
@@ -112,4 +124,4 @@ def test_unknown_learner_names_are_refused_by_the_schema(iris: pd.DataFrame) -> 
     model = ScriptedChatModel(replies=[_reply(learners=["catboost"]), _reply()])
     draft = draft_plan(model, "Predict the species.", iris)
     assert draft.learners == ["random_forest", "logistic_regression"]
-    assert "field 'learners.0'" in str(model.received[1][-1].content)
+    assert "field 'learners.0.name'" in str(model.received[1][-1].content)

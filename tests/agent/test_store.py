@@ -8,6 +8,7 @@ import pytest
 from tunesmith.agent._draft import PlanDraft
 from tunesmith.agent._events import Event, EventLog, read_events
 from tunesmith.agent._loop import RunConfig
+from tunesmith.agent._plan import as_plan
 from tunesmith.agent._store import RunStore
 from tunesmith.core import DataError, TrialResult
 from tunesmith.tools import cash_space, make_optimizer
@@ -66,8 +67,10 @@ def test_plan_round_trips_and_a_missing_run_is_a_data_error(tmp_path: Path) -> N
     with pytest.raises(DataError, match=r"holds no run: plan\.json is missing"):
         store.read_plan()
     config = RunConfig(max_trials=3, time_budget_s=None, cv_folds=2)
-    store.write_plan(PLAN, config)
-    assert store.read_plan() == (PLAN, config)
+    plan = as_plan(PLAN, config)
+    store.write_plan(plan, config)
+    assert store.read_plan() == (plan, config)
+    assert (plan.max_trials, plan.time_budget_s, plan.validation.folds) == (3, None, 2)
     assert json.loads(store.plan_path.read_text())["plan"]["target"] == "y"
 
 

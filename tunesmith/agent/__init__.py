@@ -13,19 +13,48 @@ from tunesmith.agent._draft import (
     infer_task_type,
 )
 from tunesmith.agent._events import EventLog, read_events
+from tunesmith.agent._intents import (
+    AddLearner,
+    CompareLearners,
+    DropLearner,
+    ExplainTrial,
+    ExtendBudget,
+    Intent,
+    Stop,
+    answer,
+    interpret,
+    parse_intent,
+)
+from tunesmith.agent._live import LiveRun
 from tunesmith.agent._loop import RunLoop
 from tunesmith.agent._overview import RunOverview, read_overview
+from tunesmith.agent._plan import (
+    DEFAULT_TIME_BUDGET_S,
+    Plan,
+    Validation,
+    complete_plan,
+    make_plan,
+)
 from tunesmith.agent._report import write_report
 from tunesmith.agent._store import RunStore
 from tunesmith.agent._tools import agent_registry, run_population_based_training
 from tunesmith.core import EVENT_KINDS, Event
 
 __all__ = [
+    "DEFAULT_TIME_BUDGET_S",
     "EVENT_KINDS",
     "METRICS_FOR_TASK",
+    "AddLearner",
     "Assistant",
+    "CompareLearners",
+    "DropLearner",
     "Event",
     "EventLog",
+    "ExplainTrial",
+    "ExtendBudget",
+    "Intent",
+    "LiveRun",
+    "Plan",
     "PlanDraft",
     "Run",
     "RunConfig",
@@ -33,11 +62,18 @@ __all__ = [
     "RunOverview",
     "RunStore",
     "RunSummary",
+    "Stop",
+    "Validation",
     "agent_registry",
+    "answer",
     "check_draft",
+    "complete_plan",
     "describe_columns",
     "draft_plan",
     "infer_task_type",
+    "interpret",
+    "make_plan",
+    "parse_intent",
     "read_events",
     "read_overview",
     "read_table",

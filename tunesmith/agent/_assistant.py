@@ -11,8 +11,6 @@ Example:
 from __future__ import annotations
 
 import os
-import queue
-import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -22,9 +20,10 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from tunesmith.agent._config import RunConfig, RunSummary
-from tunesmith.agent._draft import PlanDraft, draft_plan
 from tunesmith.agent._events import Event
+from tunesmith.agent._live import LiveRun
 from tunesmith.agent._loop import RunLoop
+from tunesmith.agent._plan import Plan, check_request, make_plan
 from tunesmith.agent._store import RunStore
 from tunesmith.core.errors import ConfigurationError, validation_issues
 from tunesmith.tools import read_table
@@ -32,8 +31,6 @@ from tunesmith.tools import read_table
 if TYPE_CHECKING:
     import pandas as pd
     from langchain_core.language_models import BaseChatModel
-
-_DONE = object()
 
 
 class Run:
@@ -71,7 +68,7 @@ class Run:
         return self.store.path
 
     @property
-    def plan(self) -> PlanDraft:
+    def plan(self) -> Plan:
         """The plan the run followed."""
         return self.store.read_plan()[0]
 
@@ -101,6 +98,12 @@ class Run:
     def submission_path(self) -> Path | None:
         """The submission written for the test rows, or None."""
         path = self.store.submission_path
+        return path if path.exists() else None
+
+    @property
+    def report_path(self) -> Path | None:
+        """The HTML report (``report.html``), or None before the run has finished."""
+        path = self.store.path / "report.html"
         return path if path.exists() else None
 
     def predict(self, X: pd.DataFrame) -> Any:
@@ -148,19 +151,44 @@ class Assistant:
                 self.model_ = load(self.llm)
         return self.model_
 
-    def plan(self, request: str, data: Any) -> PlanDraft:
-        """Ask the LLM for a plan for ``request`` on ``data`` (a path or a DataFrame)."""
-        return draft_plan(self.model, request, read_table(data, "training data"))
+    def plan(
+        self,
+        request: str,
+        data: Any,
+        *,
+        time_budget: float | None = None,
+        max_trials: int | None = None,
+        **settings: Any,
+    ) -> Plan:
+        """Plan ``request`` on ``data`` (a path or a DataFrame), without running it.
+
+        Args:
+            request: What to do, in plain language.
+            data: Training rows: a CSV/TSV/Parquet path or a DataFrame.
+            time_budget: Seconds of search (None: what the request says, else 120).
+            max_trials: Trials at most (None: what the request says, else no limit).
+            **settings: ``optimizer``, ``plateau_trials``, ``cv_folds``, ``holdout_fraction``.
+
+        Raises:
+            ClarificationNeeded: The request names no target and none is evident; its
+                ``question`` and ``candidates`` say what to ask the user.
+            DataError, PlanError: The data is unusable, or the plan does not fit it.
+        """
+        frame = read_table(data, "training data")
+        budget = {"time_budget_s": time_budget, "max_trials": max_trials, **settings}
+        check_request(request, frame, **budget)  # before the LLM is loaded
+        return make_plan(self.model, request, frame, **budget)
 
     def run(
         self,
         request: str,
         data: Any,
         *,
+        plan: Plan | None = None,
         test: Any = None,
         sample_submission: Any = None,
         out: str | os.PathLike[str] | None = None,
-        time_budget: float | None = 60,
+        time_budget: float | None = None,
         max_trials: int | None = None,
         seed: int = 0,
         **options: Any,
@@ -170,24 +198,37 @@ class Assistant:
         Args:
             request: What to do, in plain language.
             data: Training rows: a CSV/TSV/Parquet path or a DataFrame.
+            plan: A plan made earlier with :meth:`plan` (perhaps edited); None: plan now.
             test: Rows to predict (path or DataFrame); the submission is written if given.
             sample_submission: The submission's format (path or DataFrame).
             out: The run directory; a new one under ``storage_dir`` if omitted.
-            time_budget: Seconds of search (None: no time limit).
-            max_trials: Trials to run at most (None: no trial limit).
+            time_budget: Seconds of search (None: the plan's; the request's, else 120).
+            max_trials: Trials to run at most (None: the plan's).
             seed: Seed of the whole run.
-            **options: Further :class:`RunConfig` fields (cv_folds, plateau_trials, ...).
+            **options: Further settings: ``optimizer``, ``plateau_trials``, ``cv_folds``,
+                ``holdout_fraction`` (plan settings) and ``fidelity``, ``trial_timeout_s``,
+                ``memory_limit_mb`` (run settings).
 
         Raises:
+            ClarificationNeeded: The request names no target and none is evident.
             DataError: A table is missing, unreadable, empty, or does not fit the plan.
             PlanError: The LLM's plan does not fit the data.
             ConfigurationError: A budget or option is invalid, or ``out`` holds a run already.
         """
         loop = self._loop(
-            request, data, test=test, sample_submission=sample_submission, out=out,
+            request, data, plan=plan, test=test, sample_submission=sample_submission, out=out,
             time_budget=time_budget, max_trials=max_trials, seed=seed, **options,
         )  # fmt: skip
         return Run(loop.store.path, loop.run())
+
+    def start(self, request: str, data: Any, **kwargs: Any) -> LiveRun:
+        """Like :meth:`run`, but in a background thread: returns a :class:`LiveRun` at once.
+
+        Use it to watch events (``.events()``), send follow-ups (``.send("try xgboost too")``),
+        stop (``.stop()``) and wait for the result (``.wait()``). A planning error (e.g. a
+        clarifying question) is raised by ``.events()`` or ``.wait()``.
+        """
+        return LiveRun(lambda: self._loop(request, data, **kwargs), lambda: self.model)
 
     def stream(self, request: str, data: Any, **kwargs: Any) -> Iterator[Event]:
         """Like :meth:`run`, but yield the events as they happen.
@@ -195,35 +236,13 @@ class Assistant:
         The run goes on in a background thread. Closing the generator early (``break``) asks
         the run to stop and waits for it; an error in the run is raised here.
         """
-        events: queue.Queue[Any] = queue.Queue()
-        holder: list[RunLoop] = []
-        closed = threading.Event()
-
-        def work() -> None:
-            try:
-                loop = self._loop(request, data, **kwargs)
-                loop.listeners.append(events.put)
-                holder.append(loop)
-                if closed.is_set():
-                    loop.stop()
-                loop.run()
-            except BaseException as exc:
-                events.put(exc)
-            finally:
-                events.put(_DONE)
-
-        thread = threading.Thread(target=work, name="tunesmith-run", daemon=True)
-        thread.start()
+        live = self.start(request, data, **kwargs)
         try:
-            while (item := events.get()) is not _DONE:
-                if isinstance(item, BaseException):
-                    raise item
-                yield item
+            yield from live.events()
         finally:
-            closed.set()
-            if holder:
-                holder[0].stop()
-            thread.join()
+            if not live.done:
+                live.stop()
+                live.join()
 
     def resume(self, out: str | os.PathLike[str], **options: Any) -> Run:
         """Continue a run that stopped or was killed; ``options`` replace RunConfig fields."""
@@ -237,23 +256,15 @@ class Assistant:
         request: str,
         data: Any,
         *,
+        plan: Plan | None = None,
         test: Any = None,
         sample_submission: Any = None,
         out: str | os.PathLike[str] | None = None,
-        time_budget: float | None = 60,
+        time_budget: float | None = None,
         max_trials: int | None = None,
         seed: int = 0,
         **options: Any,
     ) -> RunLoop:
-        config = _config(
-            {
-                "time_budget_s": time_budget,
-                "max_trials": max_trials,
-                "n_workers": self.n_workers,
-                "seed": seed,
-                **options,
-            }
-        )
         out_dir = Path(out) if out is not None else self._new_run_dir()
         if RunStore(out_dir).exists:
             raise ConfigurationError(
@@ -263,7 +274,15 @@ class Assistant:
         frame = read_table(data, "training data")
         test_frame = None if test is None else read_table(test, "test data")
         sample = None if sample_submission is None else read_table(sample_submission, "sample")
-        plan = draft_plan(self.model, request, frame)
+        settings = {k: options.pop(k) for k in list(options) if k in _PLAN_SETTINGS}
+        if plan is None:
+            budget = {"time_budget_s": time_budget, "max_trials": max_trials, **settings}
+            check_request(request, frame, **budget)  # before the LLM is loaded
+            plan = make_plan(self.model, request, frame, **budget)
+        else:
+            plan = _edit(plan, time_budget_s=time_budget, max_trials=max_trials, **settings)
+        run_fields = {"n_workers": self.n_workers, "seed": seed, **options}
+        config = _config(plan.run_config().model_dump() | run_fields)
         return RunLoop(
             out_dir, plan, config, data=frame, test=test_frame, sample_submission=sample
         )
@@ -271,6 +290,29 @@ class Assistant:
     def _new_run_dir(self) -> Path:
         root = Path(self.storage_dir) if self.storage_dir is not None else Path("tunesmith-runs")
         return root / f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
+
+
+_PLAN_SETTINGS = ("optimizer", "plateau_trials", "cv_folds", "holdout_fraction")
+
+
+def _edit(plan: Plan, **changes: Any) -> Plan:
+    """``plan`` with the given (non-None) settings changed, validated."""
+    from tunesmith.agent._plan import Validation
+
+    given = {k: v for k, v in changes.items() if v is not None}
+    fields = plan.model_dump()
+    validation = dict(fields["validation"])
+    if "cv_folds" in given:
+        validation.update(scheme="cv", folds=given.pop("cv_folds"))
+    if "holdout_fraction" in given:
+        validation.update(scheme="holdout", holdout_fraction=given.pop("holdout_fraction"))
+    try:
+        fields["validation"] = Validation.model_validate(validation)
+        return Plan.model_validate(fields | given)
+    except ValidationError as exc:
+        problems = "; ".join(f"{loc}: {msg} (got {value!r})"
+                             for loc, msg, value in validation_issues(exc))  # fmt: skip
+        raise ConfigurationError(f"Invalid plan settings: {problems}.") from None
 
 
 def _config(fields: dict[str, Any]) -> RunConfig:

@@ -21,6 +21,7 @@ class RunConfig(BaseModel):
         n_workers: Trials evaluated at once.
         seed: Seed of the optimiser, the folds and the learners.
         cv_folds: Folds of cross-validation.
+        holdout_fraction: Score on one (stratified) holdout split of this size instead of CV.
         optimizer: The optimiser (see ``tunesmith.tools.OPTIMIZERS``).
         plateau_trials: Stop after this many finished trials in a row without a better one.
         trial_timeout_s: Wall-clock limit per trial (trials are also cut at the time budget
@@ -36,6 +37,7 @@ class RunConfig(BaseModel):
     n_workers: int = Field(default=1, ge=1)
     seed: int = Field(default=0, ge=0)
     cv_folds: int = Field(default=5, ge=2, le=20)
+    holdout_fraction: float | None = Field(default=None, gt=0.0, lt=1.0)
     optimizer: Literal["tpe", "random", "gp", "sobol"] = "tpe"
     plateau_trials: int | None = Field(default=None, ge=1)
     trial_timeout_s: float | None = Field(default=None, gt=0)

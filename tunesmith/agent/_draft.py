@@ -1,8 +1,9 @@
-"""A first planning step: from a request and a table to a grounded draft plan.
+"""The LLM's part of planning: target, task type, metric and learners (each with a reason).
 
-The full planner (validation scheme, search space, budget, clarifying questions) arrives with
-the agent issue; this draft covers target, task type, metric and learners, and checks them
-against the data.
+:func:`draft_plan` asks the LLM for these under a JSON-schema grammar (the target must be a
+column, the learners catalogued; what the request states outright is pinned in the grammar)
+and grounds the answer in the data. The rest of the plan (validation, budget, search space,
+optimiser, stopping rule) is decided by rules in :mod:`tunesmith.agent._plan`.
 """
 
 from __future__ import annotations
@@ -59,24 +60,54 @@ class PlanDraft(BaseModel):
         min_length=1, max_length=4, description="Model families to try first (catalogue names)."
     )
     reason: str = Field(max_length=200, description="One short sentence on why these choices.")
+    learner_reasons: dict[str, str] = Field(
+        default_factory=dict, description="Why each learner is worth trying (a few words each)."
+    )
 
 
-def _schema_for(columns: Sequence[str]) -> type[PlanDraft]:
-    """A PlanDraft whose target must be one of ``columns`` and whose learners must be catalogued.
+class _Pick(BaseModel):
+    name: str
+    why: str = Field(max_length=80, description="A few words on why it suits this data.")
 
-    With constrained decoding the grammar enforces both; otherwise validation does.
+
+class _Reply(BaseModel):
+    """What the LLM fills in; turned into a PlanDraft."""
+
+    target: str = Field(description="The column to predict; exactly one of the table's columns.")
+    task_type: TaskType = Field(description="binary, multiclass or regression.")
+    metric: Metric = Field(description="The metric the request asks to optimise.")
+    learners: list[_Pick] = Field(
+        min_length=1, max_length=4, description="Model families to try first, with a reason."
+    )
+    reason: str = Field(max_length=200, description="One short sentence on why these choices.")
+
+
+def _schema_for(
+    columns: Sequence[str], target: str | None = None, metric: str | None = None
+) -> type[_Reply]:
+    """The reply schema: the target one of ``columns`` (or exactly ``target`` when the request
+    names it), the metric ``metric`` when the request names it, the learners catalogued.
+
+    With constrained decoding the grammar enforces all three; otherwise validation does.
     """
-    target_type: Any = Literal[tuple(columns)]
+    target_type: Any = Literal[(target,) if target else tuple(columns)]
     learner_type: Any = Literal[tuple(learner.name for learner in list_learners())]
-    fields = PlanDraft.model_fields
+    pick = create_model(
+        "LearnerPick", __base__=_Pick, name=(learner_type, Field(description="Catalogue name."))
+    )
+    fields = _Reply.model_fields
+    extra: dict[str, Any] = {}
+    if metric:
+        extra["metric"] = (Literal[(metric,)], Field(description=fields["metric"].description))
     return create_model(
         "PlanDraft",
-        __base__=PlanDraft,
+        __base__=_Reply,
         target=(target_type, Field(description=fields["target"].description)),
         learners=(
-            list[learner_type],
+            list[pick],  # type: ignore[valid-type]
             Field(min_length=1, max_length=4, description=fields["learners"].description),
         ),
+        **extra,
     )
 
 
@@ -131,8 +162,19 @@ def draft_plan(
     *,
     calls: list[LLMCall] | None = None,
     max_attempts: int = 3,
+    target: str | None = None,
+    metric: str | None = None,
 ) -> PlanDraft:
     """Ask the LLM for a draft plan for ``request`` on ``data``, then ground it in the data.
+
+    Args:
+        model: The chat model.
+        request: The task in plain language.
+        data: The training table.
+        calls: Each LLM call's tokens and latency is appended here.
+        max_attempts: Attempts at a valid reply (each invalid one is sent back with its error).
+        target: Pin the target (the request names it outright).
+        metric: Pin the metric (the request names it outright).
 
     Raises:
         DataError: The table is empty.
@@ -158,15 +200,15 @@ def draft_plan(
             )
         ),
     ]
-    draft = structured(
+    reply = structured(
         model,
-        _schema_for(columns),
+        _schema_for(columns, target, metric),
         messages,
         max_attempts=max_attempts,
         purpose="plan_draft",
         calls=calls,
     )
-    plain = PlanDraft.model_validate(draft.model_dump())
+    plain = _to_draft(_Reply.model_validate(reply.model_dump()))
     if not plain.reason.rstrip().endswith((".", "!", "?")) and ". " in plain.reason:
         # The grammar caps the length; keep whole sentences only.
         plain = plain.model_copy(update={"reason": plain.reason[: plain.reason.rindex(". ") + 1]})
@@ -188,11 +230,26 @@ def draft_plan(
             plain.task_type,
             sorted(set(plain.learners) - set(supported)),
         )
-        plain = plain.model_copy(
-            update={"learners": supported or list(DEFAULT_LEARNERS[plain.task_type])}
-        )
+        learners = supported or list(DEFAULT_LEARNERS[plain.task_type])
+        reasons = {k: v for k, v in plain.learner_reasons.items() if k in learners}
+        plain = plain.model_copy(update={"learners": learners, "learner_reasons": reasons})
     check_draft(plain, data)
     return plain
+
+
+def _to_draft(reply: _Reply) -> PlanDraft:
+    names = list(dict.fromkeys(pick.name for pick in reply.learners))
+    reasons: dict[str, str] = {}
+    for pick in reply.learners:
+        reasons.setdefault(pick.name, pick.why.strip())
+    return PlanDraft(
+        target=reply.target,
+        task_type=reply.task_type,
+        metric=reply.metric,
+        learners=names,
+        reason=reply.reason,
+        learner_reasons=reasons,
+    )
 
 
 def _learner_names(task_type: TaskType) -> list[str]:
@@ -213,6 +270,13 @@ def check_draft(draft: PlanDraft, data: pd.DataFrame) -> None:
         raise PlanError(
             f"Target {draft.target!r} is not a column of the data. Columns: "
             f"{', '.join(columns)}.{suggestion}"
+        )
+    values = data[draft.target].dropna()
+    if values.nunique() < 2:
+        only = f" ({values.iloc[0]!r} in all {len(values)} rows)" if len(values) else ""
+        raise PlanError(
+            f"Target {draft.target!r} has {values.nunique()} distinct value(s){only}: there is "
+            "nothing to learn. Fix: check the column, or predict another one."
         )
     actual = infer_task_type(data[draft.target])
     if draft.task_type != actual:

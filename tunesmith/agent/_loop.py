@@ -11,6 +11,7 @@ import dataclasses
 import logging
 import math
 import os
+import queue
 import threading
 import time
 from collections.abc import Sequence
@@ -20,9 +21,18 @@ from typing import TYPE_CHECKING, Any
 from tunesmith.agent._config import RunConfig, RunSummary, StopReason
 from tunesmith.agent._draft import PlanDraft, check_draft
 from tunesmith.agent._events import EventLog, Listener
+from tunesmith.agent._intents import CHANGES_RUN, answer
+from tunesmith.agent._pick import default_params, next_learner
+from tunesmith.agent._plan import Plan, as_plan
 from tunesmith.agent._store import INTERRUPTED, STUDY_NAME, RunStore
 from tunesmith.agent._submission import check_test, write_submission
-from tunesmith.core import ConfigurationError, SearchSpaceError, TrialResult, TrialSpec
+from tunesmith.core import (
+    ConfigurationError,
+    SearchSpaceError,
+    TrialResult,
+    TrialSpec,
+    TunesmithError,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -92,10 +102,25 @@ class RunLoop:
         self.sample_submission = sample_submission
         self.listeners = list(listeners)
         self._stop = threading.Event()
+        self._intents: queue.Queue[tuple[Any, Future[str]]] = queue.Queue()
+        self._closed = threading.Event()
 
     def stop(self) -> None:
         """Ask the run to stop (thread-safe): no new trials; running ones finish first."""
         self._stop.set()
+
+    def send(self, intent: Any) -> Future[str]:
+        """Hand a follow-up intent to the running search (thread-safe).
+
+        The search applies it between trials and emits an ``intent`` event; the future's
+        result is what it did (or its exception, a :class:`TunesmithError`, if it could not).
+        """
+        future: Future[str] = Future()
+        if self._closed.is_set():
+            future.set_exception(_too_late())
+        else:
+            self._intents.put((intent, future))
+        return future
 
     def run(self) -> RunSummary:
         """Search, refit the best configuration, predict the test rows; see the module doc.
@@ -118,26 +143,41 @@ class RunLoop:
             optimizer, progress = self._open_study(plan, config, log)
             log.emit("phase", phase="search")
             reason = self._search(plan, config, optimizer, progress, log)
+            self._close_intents()
             log.emit("stopped", reason=reason, n_trials=progress.n_counted)
             self.store.write_leaderboard(plan.metric)
             return self._finish(plan, config, optimizer, reason, log, started)
         except BaseException as exc:
+            self._close_intents()
             log.emit("stopped", reason="error", error=f"{type(exc).__name__}: {exc}")
             raise
 
+    def _close_intents(self) -> None:
+        """No more follow-ups: fail those still queued (the search has ended)."""
+        self._closed.set()
+        while True:
+            try:
+                _, future = self._intents.get_nowait()
+            except queue.Empty:
+                return
+            if not future.done():
+                future.set_exception(_too_late())
+
     # -- set-up --------------------------------------------------------------------------------
 
-    def _prepare(self) -> tuple[PlanDraft, RunConfig]:
+    def _prepare(self) -> tuple[Plan, RunConfig]:
         """Validate everything first, then write the plan and tables (a new run)."""
         if self.store.exists:
             plan, stored = self.store.read_plan()
-            if self.plan is not None and self.plan != plan:
+            if self.plan is not None and not _same_task(self.plan, plan):
                 raise ConfigurationError(
                     f"{self.store.path} holds a run of another plan (target {plan.target!r}, "
                     f"metric {plan.metric!r}). Fix: resume it without a plan, or use a new "
                     "out_dir for the new plan."
                 )
             config = self.config or stored
+            # A resumed run may be given a changed plan of the same task (other learners).
+            plan = as_plan(self.plan if self.plan is not None else plan, config)
             self.store.write_plan(plan, config)
             return plan, config
         if self.plan is None or self.data is None:
@@ -145,7 +185,10 @@ class RunLoop:
                 f"{self.store.path} holds no run to resume, and no plan and data were given. "
                 "Fix: pass plan= and data= to start a run there."
             )
-        plan, config, data = self.plan, self.config or RunConfig(), self.data
+        config = self.config or (
+            self.plan.run_config() if isinstance(self.plan, Plan) else RunConfig()
+        )
+        plan, data = as_plan(self.plan, config), self.data
         check_draft(plan, data)
         data = data[data[plan.target].notna()]
         if self.test is not None:
@@ -166,9 +209,11 @@ class RunLoop:
         """Open (or create) the study; fail and re-ask trials a killed process left running."""
         from optuna.trial import TrialState
 
+        from tunesmith.learners import list_learners
         from tunesmith.tools import cash_space, make_optimizer, to_result
 
-        space = cash_space(list(plan.learners), plan.task_type)
+        # Every learner that can do the task, so the plan's learners may change mid-run.
+        space = cash_space([x.name for x in list_learners(plan.task_type)], plan.task_type)
         optimizer = make_optimizer(
             config.optimizer,
             space,
@@ -203,7 +248,7 @@ class RunLoop:
 
     def _search(
         self,
-        plan: PlanDraft,
+        plan: Plan,
         config: RunConfig,
         optimizer: Optimizer,
         progress: _Progress,
@@ -221,24 +266,129 @@ class RunLoop:
             n_workers=config.n_workers, memory_limit_mb=config.memory_limit_mb
         ) as ex:
             while True:
+                plan, config, deadline = self._apply_intents(plan, config, deadline, log)
                 reason = reason or self._stop_reason(config, progress, deadline)
                 while reason is None and len(in_flight) < config.n_workers:
                     if _trials_left(config, progress) <= len(in_flight):
                         break
-                    spec = optimizer.ask()
-                    if config.fidelity is not None:
-                        spec = spec.model_copy(update={"fidelity": float(config.fidelity)})
+                    spec = self._ask(plan, config, optimizer, list(in_flight.values()))
                     limit = _trial_limit(config, deadline)
                     in_flight[ex.submit(spec, job.model_copy(update={"time_limit_s": limit}))] = (
                         spec
                     )
                     log.emit("trial_started", number=spec.number, params=spec.params)
                 if not in_flight:
+                    self._apply_intents(plan, config, deadline, log, closing=True)
                     return reason or "max_trials"
                 done, _ = wait(list(in_flight), timeout=0.2, return_when=FIRST_COMPLETED)
                 for future in done:
                     in_flight.pop(future)
                     self._record(future.result(), plan, optimizer, progress, log)
+
+    def _ask(
+        self, plan: PlanDraft, config: RunConfig, optimizer: Optimizer, running: list[TrialSpec]
+    ) -> TrialSpec:
+        """Fix the next trial's learner (see ``_pick``), then let the optimiser propose."""
+        from optuna.trial import TrialState
+
+        waiting = optimizer.study.get_trials(deepcopy=False, states=(TrialState.WAITING,))
+        if not waiting:  # trials re-asked after a kill go first, as they are
+            number = len(optimizer.study.get_trials(deepcopy=False))
+            learner, first = next_learner(
+                plan.learners, optimizer.trials, [str(s.params.get("learner")) for s in running],
+                seed=config.seed, number=number,
+            )  # fmt: skip
+            fixed = default_params(optimizer.space, learner) if first else {"learner": learner}
+            optimizer.study.enqueue_trial(fixed, skip_if_exists=False)
+        spec = optimizer.ask()
+        if config.fidelity is not None:
+            spec = spec.model_copy(update={"fidelity": float(config.fidelity)})
+        return spec
+
+    # -- follow-up intents ---------------------------------------------------------------------
+
+    def _apply_intents(
+        self,
+        plan: Plan,
+        config: RunConfig,
+        deadline: float | None,
+        log: EventLog,
+        *,
+        closing: bool = False,
+    ) -> tuple[Plan, RunConfig, float | None]:
+        """Apply the follow-ups sent since the last call; each becomes an ``intent`` event."""
+        while True:
+            try:
+                intent, future = self._intents.get_nowait()
+            except queue.Empty:
+                return plan, config, deadline
+            try:
+                if closing and intent.kind in CHANGES_RUN:
+                    raise _too_late()
+                plan, config, deadline, note = self._apply(intent, plan, config, deadline)
+            except TunesmithError as exc:
+                log.emit("intent", intent=intent.model_dump(), applied=False, message=str(exc))
+                future.set_exception(exc)
+                continue
+            if intent.kind in CHANGES_RUN:
+                self.store.write_plan(plan, config)
+            log.emit("intent", intent=intent.model_dump(), applied=True, message=note)
+            future.set_result(note)
+
+    def _apply(
+        self, intent: Any, plan: Plan, config: RunConfig, deadline: float | None
+    ) -> tuple[Plan, RunConfig, float | None, str]:
+        from tunesmith.agent._plan import search_space_summary
+        from tunesmith.learners import list_learners
+
+        kind = intent.kind
+        if kind == "stop":
+            self._stop.set()
+            return plan, config, deadline, "Stopping: running trials finish, then the refit."
+        if kind == "extend_budget":
+            return self._extend(intent, plan, config, deadline)
+        if kind in ("add_learner", "drop_learner"):
+            able = [x.name for x in list_learners(plan.task_type)]
+            learners = _changed_learners(plan, intent.learner, kind == "add_learner", able)
+            reasons = {k: v for k, v in plan.learner_reasons.items() if k in learners}
+            if kind == "add_learner":
+                reasons.setdefault(intent.learner, "asked for by the user")
+            plan = plan.model_copy(update={
+                "learners": learners, "learner_reasons": reasons,
+                "search_space": search_space_summary(learners, plan.task_type),
+            })  # fmt: skip
+            verb = "Added" if kind == "add_learner" else "Dropped"
+            return (
+                plan,
+                config,
+                deadline,
+                f"{verb} {intent.learner}; learners now: " + (", ".join(learners) + "."),
+            )
+        return plan, config, deadline, answer(intent, self.store)
+
+    def _extend(
+        self, intent: Any, plan: Plan, config: RunConfig, deadline: float | None
+    ) -> tuple[Plan, RunConfig, float | None, str]:
+        update: dict[str, Any] = {}
+        notes = []
+        if intent.seconds is not None:
+            if config.time_budget_s is None or deadline is None:
+                notes.append("the run has no time limit, so extra time changes nothing")
+            else:
+                update["time_budget_s"] = config.time_budget_s + intent.seconds
+                deadline += intent.seconds
+                notes.append(
+                    f"{intent.seconds:g} s more ({deadline - time.monotonic():.0f} s left)"
+                )
+        if intent.trials is not None:
+            if config.max_trials is None:
+                notes.append("the run has no trial limit, so extra trials change nothing")
+            else:
+                update["max_trials"] = config.max_trials + intent.trials
+                notes.append(f"{intent.trials} more trials (limit {update['max_trials']})")
+        config = config.model_copy(update=update)
+        plan = plan.model_copy(update=dict(update))
+        return plan, config, deadline, "Budget: " + "; ".join(notes) + "."
 
     def _job(self, plan: PlanDraft, config: RunConfig) -> TrainingJob:
         from tunesmith.learners import TrainingJob
@@ -249,6 +399,7 @@ class RunLoop:
             task_type=plan.task_type,
             metric=plan.metric,
             cv_folds=config.cv_folds,
+            holdout_fraction=config.holdout_fraction,
             seed=config.seed,
             time_limit_s=config.trial_timeout_s,
         )
@@ -362,6 +513,40 @@ class RunLoop:
             write_report(self.store.path, summary=summary)
         except Exception as exc:
             logger.warning("Could not write the report of %s: %s", self.store.path, exc)
+
+
+def _too_late() -> ConfigurationError:
+    return ConfigurationError(
+        "The search has already stopped. Fix: resume the run (Assistant().resume(out, "
+        "time_budget_s=...), or `tunesmith resume DIR`) to continue it."
+    )
+
+
+def _same_task(a: PlanDraft, b: PlanDraft) -> bool:
+    return all(getattr(a, k) == getattr(b, k) for k in ("target", "task_type", "metric"))
+
+
+def _changed_learners(plan: PlanDraft, learner: str, add: bool, able: list[str]) -> list[str]:
+    from tunesmith.core.errors import close_matches
+
+    if learner not in able:
+        hint = close_matches(learner, able)
+        also = f" Did you mean {hint[0]!r}?" if hint else ""
+        raise ConfigurationError(
+            f"Learner {learner!r} cannot do this {plan.task_type} task.{also} Learners that "
+            f"can: {', '.join(able)}."
+        )
+    if add:
+        return list(dict.fromkeys([*plan.learners, learner]))
+    if learner not in plan.learners:
+        raise ConfigurationError(
+            f"{learner!r} is not among the run's learners ({', '.join(plan.learners)})."
+        )
+    if len(plan.learners) == 1:
+        raise ConfigurationError(
+            f"{learner!r} is the run's only learner. Fix: add another learner first, or stop."
+        )
+    return [n for n in plan.learners if n != learner]
 
 
 def _completed_at(trial: Any) -> tuple[float, int]:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from tunesmith.agent._config import RunConfig
 from tunesmith.agent._draft import PlanDraft
 from tunesmith.agent._events import Event, read_events
+from tunesmith.agent._plan import Plan
 from tunesmith.core.errors import DataError
 
 if TYPE_CHECKING:
@@ -81,7 +82,7 @@ class RunStore:
         partial.write_text(text + "\n", encoding="utf-8")
         os.replace(partial, self.plan_path)
 
-    def read_plan(self) -> tuple[PlanDraft, RunConfig]:
+    def read_plan(self) -> tuple[Plan, RunConfig]:
         """Read the plan and the run configuration.
 
         Raises:
@@ -93,7 +94,7 @@ class RunStore:
                 "directory a run was written to (it has plan.json and events.jsonl)."
             )
         raw = json.loads(self.plan_path.read_text(encoding="utf-8"))
-        return PlanDraft.model_validate(raw["plan"]), RunConfig.model_validate(raw["config"])
+        return Plan.model_validate(raw["plan"]), RunConfig.model_validate(raw["config"])
 
     # -- events, trials, leaderboard -----------------------------------------------------------
 

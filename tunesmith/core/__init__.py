@@ -14,6 +14,7 @@ from tunesmith.core._space import (
 )
 from tunesmith.core._trial import TrialResult, TrialSpec, TrialState
 from tunesmith.core.errors import (
+    ClarificationNeeded,
     ConfigurationError,
     DataError,
     LLMConnectionError,
@@ -34,6 +35,7 @@ __all__ = [
     "EVENT_KINDS",
     "BoolParam",
     "CategoricalParam",
+    "ClarificationNeeded",
     "Condition",
     "ConfigurationError",
     "DataError",

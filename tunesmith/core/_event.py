@@ -13,6 +13,7 @@ EventKind = Literal[
     "trial_finished",
     "trial_failed",
     "new_best",
+    "intent",
     "stopped",
     "finished",
 ]

@@ -77,6 +77,21 @@ class PlanError(TunesmithError, ValueError):
     """A plan does not fit the data it is meant for."""
 
 
+class ClarificationNeeded(PlanError):
+    """The request leaves something open that the planner must not guess (e.g. the target).
+
+    Attributes:
+        question: One question for the user.
+        candidates: The likely answers (e.g. candidate target columns), best first.
+    """
+
+    def __init__(self, question: str, candidates: Sequence[str] = ()) -> None:
+        self.question = question
+        self.candidates = list(candidates)
+        listed = f" Candidates: {', '.join(self.candidates)}." if self.candidates else ""
+        super().__init__(f"{question}{listed} Fix: name the column in the request.")
+
+
 def close_matches(name: str, options: Sequence[str], n: int = 3) -> list[str]:
     """Return up to ``n`` options that look like ``name`` (case-insensitive), best first."""
     import difflib
