@@ -206,6 +206,10 @@ from tunesmith._cli_runs import runs_app  # noqa: E402
 
 app.add_typer(runs_app, name="runs")
 
+from tunesmith._cli_bench import bench_app  # noqa: E402
+
+app.add_typer(bench_app, name="bench")
+
 
 def main() -> None:
     """Console-script entry point."""
