@@ -59,7 +59,7 @@ def next_learner(
             return name, True
     best: dict[str, float] = {}
     for t in trials:
-        learner = t.params.get("learner")
+        learner = str(t.params.get("learner"))
         if t.state == "complete" and t.value is not None and learner in active:
             best[learner] = min(best.get(learner, math.inf), t.value)
     order = sorted(active, key=lambda n: (best.get(n, math.inf), list(active).index(n)))
