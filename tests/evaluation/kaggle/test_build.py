@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -104,6 +105,12 @@ def test_a_stale_leaderboard_is_removed_on_rebuild(tmp_path: Path) -> None:
     assert board.is_file()
     build_task("penguins", tmp_path, seed=0)  # same data: kept
     assert board.is_file()
+    stored = json.loads(board.read_text())
+    board.write_text(json.dumps({**stored, "rule": "an older rule", "thresholds": {
+        "bronze": 0.0, "silver": 0.0, "gold": 0.0}}))  # fmt: skip
+    again = build_task("penguins", tmp_path, seed=0, baselines=True)  # another rule: rerun
+    assert again.leaderboard is not None
+    assert again.leaderboard.thresholds.gold > 0.5
     rebuilt = build_task("penguins", tmp_path, seed=3)
     assert not board.exists()
     assert rebuilt.leaderboard is None

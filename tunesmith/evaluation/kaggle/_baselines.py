@@ -69,13 +69,18 @@ def _predict(
     y = y.astype(float) if info.task_type == "regression" else y.astype(str)
     if name == "constant":
         return [constant_prediction(info, y)] * len(test)
+    from threadpoolctl import threadpool_limits
+
     X = train.drop(columns=[info.id_column, info.target])
-    model = make_pipeline(_preprocessor(X), _model(name, info, seed, n_jobs)).fit(X, y)
-    X_test = test[X.columns]
-    if info.prediction == "probability":
-        column = list(model.classes_).index(info.positive_label)
-        return np.asarray(model.predict_proba(X_test))[:, column]
-    return np.asarray(model.predict(X_test))
+    # HistGradientBoosting takes every core through OpenMP; on a busy 2-core machine its
+    # threads wait on each other and a one-second fit took minutes. Hold it to n_jobs.
+    with threadpool_limits(limits=n_jobs, user_api="openmp"):
+        model = make_pipeline(_preprocessor(X), _model(name, info, seed, n_jobs)).fit(X, y)
+        X_test = test[X.columns]
+        if info.prediction == "probability":
+            column = list(model.classes_).index(info.positive_label)
+            return np.asarray(model.predict_proba(X_test))[:, column]
+        return np.asarray(model.predict(X_test))
 
 
 def _read_public(task_dir: Path, name: str) -> pd.DataFrame:
@@ -96,7 +101,7 @@ def run_baselines(
     Args:
         task_dir: A built task folder (``OUT/<task>``, or its public/private subfolder).
         seed: Random seed of the models.
-        n_jobs: Threads for the RandomForest.
+        n_jobs: Threads for each model (RandomForest jobs, HistGradientBoosting's OpenMP).
         write: Write the result to ``private/leaderboard.json``.
 
     Returns:

@@ -11,7 +11,7 @@
     OUT/<task>/private/leaderboard.json     baselines and medal thresholds (run_baselines)
 
 An agent gets only ``public/``. Rebuilding is idempotent: a file whose bytes are unchanged is
-not rewritten, and a leaderboard computed for other data is removed.
+not rewritten, and a leaderboard computed for other data (or by another medal rule) is removed.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict
 from tunesmith.evaluation.kaggle._baselines import run_baselines
 from tunesmith.evaluation.kaggle._catalogue import TASKS, get_task
 from tunesmith.evaluation.kaggle._grade import load_leaderboard
-from tunesmith.evaluation.kaggle._medals import Leaderboard
+from tunesmith.evaluation.kaggle._medals import RULE, Leaderboard
 from tunesmith.evaluation.kaggle._prepare import prepare
 from tunesmith.evaluation.kaggle._task import KaggleTask, TaskInfo
 
@@ -90,7 +90,7 @@ def build_task(
         _write(folder / relative, data)
     board = load_leaderboard(folder, prepared.info)
     stale = folder / "private" / "leaderboard.json"
-    if board is None or board.seed != seed:
+    if board is None or board.seed != seed or board.rule != RULE:
         stale.unlink(missing_ok=True)
         board = run_baselines(folder, seed=seed, n_jobs=n_jobs) if baselines else None
     return BuiltTask(name=spec.name, path=str(folder), info=prepared.info, leaderboard=board)
