@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tunesmith.evaluation.kaggle._grade import InvalidSubmission, check_and_score, read_csv_text
+from tunesmith.evaluation.kaggle._checks import InvalidSubmission, check_and_score, read_csv_text
 from tunesmith.evaluation.kaggle._medals import RULE, BaselineScore, Leaderboard, medal_thresholds
 from tunesmith.evaluation.kaggle._prepare import constant_prediction, to_csv_bytes
 from tunesmith.evaluation.kaggle._task import TaskInfo, load_task_info, resolve_task_dir
