@@ -17,7 +17,7 @@ import pandas as pd
 from palmerpenguins import load_penguins
 from sklearn.datasets import load_breast_cancer, load_diabetes
 
-from tunesmith.agent import draft_plan
+from tunesmith.agent import make_plan
 from tunesmith.llm import LLMCall, load
 
 REQUESTS = [
@@ -28,6 +28,7 @@ REQUESTS = [
         "Tell malignant from benign: the label is diagnosis. Optimise ROC AUC.",
         "diagnosis",
     ),
+    ("penguins", "Which island does a penguin live on? Go by its measurements.", "island"),
 ]
 
 
@@ -64,7 +65,7 @@ def main() -> None:
         for _ in range(args.repeats):
             calls: list[LLMCall] = []
             t0 = time.perf_counter()
-            draft = draft_plan(model, request, data[name], calls=calls)
+            draft = make_plan(model, request, data[name], calls=calls)
             latencies.append(time.perf_counter() - t0)
             right += draft.target == expected
             last = calls
@@ -75,6 +76,8 @@ def main() -> None:
             f"{last[-1].prompt_tokens} | "
             f"{last[-1].completion_tokens} | {len(last)} |"
         )
+        reasons = "; ".join(f"{k}: {v}" for k, v in draft.learner_reasons.items())
+        print(f"<!-- {name}: {draft.target}, {draft.metric}, {reasons} -->")
 
 
 if __name__ == "__main__":

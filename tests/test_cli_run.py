@@ -21,7 +21,7 @@ from tunesmith.llm.testing import ScriptedChatModel
 runner = CliRunner()
 REPLY = json.dumps({
     "target": "species", "task_type": "multiclass", "metric": "accuracy",
-    "learners": [{"name": "logistic_regression", "why": "a linear baseline"}],
+    "learners": ["logistic_regression"],
     "reason": "Three classes.",
 })  # fmt: skip
 
@@ -72,7 +72,7 @@ def test_a_task_folder_runs_from_its_description(
     # The plan is shown before the run: every decision and where it came from.
     assert "target" in result.output
     assert "species (multiclass) (request)" in result.output
-    assert "logistic_regression: a linear baseline" in result.output
+    assert "logistic_regression: Logistic regression (liblinear" in result.output
     assert "stratified 5-fold cross-validation (data)" in result.output
     submission = pd.read_csv(out / "submission.csv")
     assert list(submission.columns) == ["id", "species"]

@@ -17,10 +17,7 @@ REPLY = json.dumps(
         "target": "species",
         "task_type": "multiclass",
         "metric": "accuracy",
-        "learners": [
-            {"name": "logistic_regression", "why": "a linear baseline"},
-            {"name": "random_forest", "why": "non-linear, robust"},
-        ],
+        "learners": ["logistic_regression", "random_forest"],
         "reason": "Three classes, four numeric features.",
     }
 )

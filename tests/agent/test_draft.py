@@ -26,15 +26,11 @@ def _reply(**fields: object) -> str:
         "learners": ["random_forest", "logistic_regression"],
         "reason": "Small tabular data with three classes.",
     }
-    reply: dict[str, object] = {**base, **fields}
-    reply["learners"] = [{"name": n, "why": f"{n} suits it"} for n in reply["learners"]]  # type: ignore[attr-defined]
-    return json.dumps(reply)
+    return json.dumps({**base, **fields})
 
 
 def _draft(**fields: object) -> PlanDraft:
-    reply = json.loads(_reply(**fields))
-    reply["learners"] = [pick["name"] for pick in reply["learners"]]
-    return PlanDraft.model_validate(reply)
+    return PlanDraft.model_validate_json(_reply(**fields))
 
 
 def test_draft_is_grounded_in_the_data(iris: pd.DataFrame) -> None:
@@ -42,10 +38,9 @@ def test_draft_is_grounded_in_the_data(iris: pd.DataFrame) -> None:
     draft = draft_plan(model, "Predict the species; optimise accuracy.", iris)
     assert isinstance(draft, PlanDraft)
     assert draft.target == "species"
-    assert draft.learner_reasons == {
-        "random_forest": "random_forest suits it",
-        "logistic_regression": "logistic_regression suits it",
-    }
+    # Reasons come from the catalogue and the table, not from the LLM.
+    assert draft.learner_reasons["random_forest"].startswith("Random forest (bagged CART")
+    assert set(draft.learner_reasons) == {"random_forest", "logistic_regression"}
     prompt = str(model.received[0][-1].content)
     assert "species | text | 3 |" in prompt
     assert "Predict the species" in prompt
@@ -124,4 +119,16 @@ def test_unknown_learner_names_are_refused_by_the_schema(iris: pd.DataFrame) -> 
     model = ScriptedChatModel(replies=[_reply(learners=["catboost"]), _reply()])
     draft = draft_plan(model, "Predict the species.", iris)
     assert draft.learners == ["random_forest", "logistic_regression"]
-    assert "field 'learners.0.name'" in str(model.received[1][-1].content)
+    assert "field 'learners.0'" in str(model.received[1][-1].content)
+
+
+def test_learner_reasons_say_how_each_learner_meets_the_table(iris: pd.DataFrame) -> None:
+    from tunesmith.agent._draft import learner_reasons
+
+    frame = iris.copy()
+    frame.loc[:5, "sepal width (cm)"] = None
+    frame["colour"] = "blue"
+    reasons = learner_reasons(["hist_gradient_boosting", "svm"], frame, "species")
+    assert "takes the missing values as they are" in reasons["hist_gradient_boosting"]
+    assert "missing values are imputed for it" in reasons["svm"]
+    assert "1 text column(s) onehot-encoded" in reasons["svm"]

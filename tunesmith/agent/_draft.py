@@ -61,13 +61,8 @@ class PlanDraft(BaseModel):
     )
     reason: str = Field(max_length=200, description="One short sentence on why these choices.")
     learner_reasons: dict[str, str] = Field(
-        default_factory=dict, description="Why each learner is worth trying (a few words each)."
+        default_factory=dict, description="Why each learner is worth trying."
     )
-
-
-class _Pick(BaseModel):
-    name: str
-    why: str = Field(max_length=80, description="A few words on why it suits this data.")
 
 
 class _Reply(BaseModel):
@@ -76,8 +71,8 @@ class _Reply(BaseModel):
     target: str = Field(description="The column to predict; exactly one of the table's columns.")
     task_type: TaskType = Field(description="binary, multiclass or regression.")
     metric: Metric = Field(description="The metric the request asks to optimise.")
-    learners: list[_Pick] = Field(
-        min_length=1, max_length=4, description="Model families to try first, with a reason."
+    learners: list[str] = Field(
+        min_length=1, max_length=4, description="Model families to try first (catalogue names)."
     )
     reason: str = Field(max_length=200, description="One short sentence on why these choices.")
 
@@ -92,9 +87,6 @@ def _schema_for(
     """
     target_type: Any = Literal[(target,) if target else tuple(columns)]
     learner_type: Any = Literal[tuple(learner.name for learner in list_learners())]
-    pick = create_model(
-        "LearnerPick", __base__=_Pick, name=(learner_type, Field(description="Catalogue name."))
-    )
     fields = _Reply.model_fields
     extra: dict[str, Any] = {}
     if metric:
@@ -104,7 +96,7 @@ def _schema_for(
         __base__=_Reply,
         target=(target_type, Field(description=fields["target"].description)),
         learners=(
-            list[pick],  # type: ignore[valid-type]
+            list[learner_type],
             Field(min_length=1, max_length=4, description=fields["learners"].description),
         ),
         **extra,
@@ -231,25 +223,46 @@ def draft_plan(
             sorted(set(plain.learners) - set(supported)),
         )
         learners = supported or list(DEFAULT_LEARNERS[plain.task_type])
-        reasons = {k: v for k, v in plain.learner_reasons.items() if k in learners}
-        plain = plain.model_copy(update={"learners": learners, "learner_reasons": reasons})
+        plain = plain.model_copy(update={"learners": learners})
     check_draft(plain, data)
-    return plain
+    reasons = learner_reasons(plain.learners, data, plain.target)
+    return plain.model_copy(update={"learner_reasons": reasons})
 
 
 def _to_draft(reply: _Reply) -> PlanDraft:
-    names = list(dict.fromkeys(pick.name for pick in reply.learners))
-    reasons: dict[str, str] = {}
-    for pick in reply.learners:
-        reasons.setdefault(pick.name, pick.why.strip())
     return PlanDraft(
         target=reply.target,
         task_type=reply.task_type,
         metric=reply.metric,
-        learners=names,
+        learners=list(dict.fromkeys(reply.learners)),
         reason=reply.reason,
-        learner_reasons=reasons,
     )
+
+
+def learner_reasons(learners: Sequence[str], data: pd.DataFrame, target: str) -> dict[str, str]:
+    """Why each learner is worth a try on ``data``: what it is, and how it meets the table.
+
+    Written from the catalogue and the data rather than by the LLM: a small model's reasons
+    were generic ("a good choice for this dataset") and cost ~4 s of generation per plan.
+    """
+    from tunesmith.learners import get_learner
+
+    features = data.drop(columns=[target])
+    missing = bool(features.isna().to_numpy().any())
+    text = [c for c in features.columns if _kind(features[c]) == "text"]
+    reasons = {}
+    for name in learners:
+        learner = get_learner(name)
+        notes = [learner.description.rstrip(".")]
+        if missing:
+            notes.append(
+                "takes the missing values as they are" if learner.handles_missing
+                else "missing values are imputed for it"
+            )  # fmt: skip
+        if text:
+            notes.append(f"{len(text)} text column(s) {learner.encoding}-encoded")
+        reasons[name] = "; ".join(notes) + "."
+    return reasons
 
 
 def _learner_names(task_type: TaskType) -> list[str]:
