@@ -79,6 +79,8 @@ def show_plan(console: Any, plan: Any, rows: int) -> None:
         text = f"{name}: {reason}" if reason else name
         add("learner", f"{text} [dim]({len(plan.search_space.get(name, []))} tuned params)[/]")
     add("validation", plan.validation.describe(), "validation")
+    if plan.ignored_columns:
+        add("ignored", f"{', '.join(plan.ignored_columns)} (row ids, not features)")
     add("optimiser", plan.optimizer, "optimizer")
     add("stopping", plan.stopping, "time_budget_s")
     add("why", plan.reason)
@@ -112,6 +114,7 @@ def run_command(request: str | None, *, data: Path | None, out: Path | None, tes
     from tunesmith.cli import _fail
     from tunesmith.tools import read_table
 
+    started = time.monotonic()  # the time budget counts from here: planning included
     console = Console(stderr=as_json)
     try:
         request, data, test, sample_submission = task_inputs(
@@ -128,15 +131,17 @@ def run_command(request: str | None, *, data: Path | None, out: Path | None, tes
                          max_trials=max_trials)  # fmt: skip
     show_plan(console, plan, rows)
     if not yes and not as_json and sys.stdin.isatty() and sys.stdout.isatty():
+        asked = time.monotonic()
         if not typer.confirm("Run this plan?", default=True):
             console.print("Not run.")
             raise typer.Exit(code=0)
-    progress = _Progress(console, plan.time_budget_s, quiet=False)
+        started += time.monotonic() - asked  # the time spent reading the plan is not counted
+    progress = _Progress(console, plan.time_budget_s, quiet=False, started=started)
     try:
         stream = assistant.stream(
             request, str(data), plan=plan, test=str(test) if test else None,
             sample_submission=str(sample_submission) if sample_submission else None,
-            out=str(out) if out else None, seed=seed,
+            out=str(out) if out else None, seed=seed, started=started,
         )  # fmt: skip
         follow(stream, progress)
     except KeyboardInterrupt:
@@ -150,11 +155,13 @@ def run_command(request: str | None, *, data: Path | None, out: Path | None, tes
 class _Progress:
     """Renders a run's events: the plan, then a live line of trials, best score and time."""
 
-    def __init__(self, console: Any, time_budget: float | None, quiet: bool) -> None:
+    def __init__(
+        self, console: Any, time_budget: float | None, quiet: bool, started: float | None = None
+    ) -> None:
         self.console = console
         self.time_budget = time_budget
         self.quiet = quiet
-        self.started = time.monotonic()
+        self.started = time.monotonic() if started is None else started
         self.done = self.failed = 0
         self.best: str = "-"
         self.metric = ""

@@ -132,7 +132,10 @@ def run(
     time_budget: Annotated[
         float | None,
         typer.Option(
-            "--time-budget", help="Seconds of search (default: the request's, else 120).", min=1
+            "--time-budget",
+            help="Seconds for the whole job, planning included (default: the request's, "
+            "else 120).",
+            min=1,
         ),
     ] = None,
     max_trials: Annotated[int | None, typer.Option("--max-trials", min=1)] = None,

@@ -241,3 +241,19 @@ def test_a_killed_run_resumes_without_losing_or_repeating_trials(tmp_path: Path)
     kinds = _kinds(read_events(out / "events.jsonl"))
     assert kinds.count("plan_ready") == 2
     assert kinds[-1] == "finished"
+
+
+def test_ignored_columns_are_not_features_but_the_submission_keeps_its_ids(
+    tmp_path: Path, cancer: tuple[pd.DataFrame, pd.DataFrame]
+) -> None:
+    from tunesmith.agent._plan import as_plan
+    from tunesmith.learners import load_table
+
+    train, test = cancer
+    train = train.assign(id=np.arange(len(train)))
+    plan = as_plan(BINARY, FAST).model_copy(update={"ignored_columns": ["id"]})
+    config = FAST.model_copy(update={"max_trials": 1})
+    summary = RunLoop(tmp_path / "run", plan, config, data=train, test=test).run()
+    assert "id" not in load_table(RunStore(tmp_path / "run").train_path).columns
+    submission = pd.read_csv(str(summary.submission_path))
+    assert submission["id"].tolist() == test["id"].tolist()

@@ -146,3 +146,10 @@ def test_validation_follows_the_request_then_the_data(iris: pd.DataFrame) -> Non
         choose_validation("", iris.iloc[:101], "species", "multiclass")
     regression = choose_validation("", iris, "sepal length (cm)", "regression")[0]
     assert not regression.stratified
+
+
+def test_row_ids_are_left_out_of_the_features(iris: pd.DataFrame) -> None:
+    frame = iris.assign(id=np.arange(len(iris)) * 7, PassengerId=np.arange(len(iris)))
+    frame["batch_id"] = 1  # named like an id, but not one per row
+    plan = make_plan(ScriptedChatModel(replies=[_reply()]), "Predict `species`.", frame)
+    assert plan.ignored_columns == ["id", "PassengerId"]

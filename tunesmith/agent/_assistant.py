@@ -202,7 +202,9 @@ class Assistant:
             test: Rows to predict (path or DataFrame); the submission is written if given.
             sample_submission: The submission's format (path or DataFrame).
             out: The run directory; a new one under ``storage_dir`` if omitted.
-            time_budget: Seconds of search (None: the plan's; the request's, else 120).
+            time_budget: Seconds for the whole job, planning included (None: the plan's; the
+                request's, else 120). Trials still running at the end get a grace period
+                (10% of the budget, at least 5 s), then the best is refitted.
             max_trials: Trials to run at most (None: the plan's).
             seed: Seed of the whole run.
             **options: Further settings: ``optimizer``, ``plateau_trials``, ``cv_folds``,
@@ -263,8 +265,10 @@ class Assistant:
         time_budget: float | None = None,
         max_trials: int | None = None,
         seed: int = 0,
+        started: float | None = None,
         **options: Any,
     ) -> RunLoop:
+        started = time.monotonic() if started is None else started  # planning counts
         out_dir = Path(out) if out is not None else self._new_run_dir()
         if RunStore(out_dir).exists:
             raise ConfigurationError(
@@ -284,8 +288,9 @@ class Assistant:
         run_fields = {"n_workers": self.n_workers, "seed": seed, **options}
         config = _config(plan.run_config().model_dump() | run_fields)
         return RunLoop(
-            out_dir, plan, config, data=frame, test=test_frame, sample_submission=sample
-        )
+            out_dir, plan, config, data=frame, test=test_frame, sample_submission=sample,
+            started=started,
+        )  # fmt: skip
 
     def _new_run_dir(self) -> Path:
         root = Path(self.storage_dir) if self.storage_dir is not None else Path("tunesmith-runs")

@@ -81,6 +81,8 @@ class RunLoop:
         sample_submission: The submission format: first column the id, then the prediction
             column(s), in the order to write.
         listeners: Called with every event as it is emitted (in the loop's thread).
+        started: When the time budget started (``time.monotonic()``), e.g. before planning,
+            so that planning counts against it; None: when the search starts.
     """
 
     def __init__(
@@ -93,8 +95,10 @@ class RunLoop:
         test: pd.DataFrame | None = None,
         sample_submission: pd.DataFrame | None = None,
         listeners: Sequence[Listener] = (),
+        started: float | None = None,
     ) -> None:
         self.store = RunStore(out_dir)
+        self.started = started
         self.plan = plan
         self.config = config
         self.data = data
@@ -190,7 +194,7 @@ class RunLoop:
         )
         plan, data = as_plan(self.plan, config), self.data
         check_draft(plan, data)
-        data = data[data[plan.target].notna()]
+        data = data[data[plan.target].notna()].drop(columns=plan.ignored_columns)
         if self.test is not None:
             check_test(self.test, data, plan, self.sample_submission)
         from tunesmith.learners import write_table
@@ -257,9 +261,8 @@ class RunLoop:
         from tunesmith.executors import LocalExecutor
 
         job = self._job(plan, config)
-        deadline = (
-            None if config.time_budget_s is None else time.monotonic() + config.time_budget_s
-        )
+        start = time.monotonic() if self.started is None else self.started
+        deadline = None if config.time_budget_s is None else start + config.time_budget_s
         in_flight: dict[Future[TrialResult], TrialSpec] = {}
         reason: StopReason | None = None
         with LocalExecutor(

@@ -58,6 +58,7 @@ class Plan(PlanDraft):
         optimizer: The search method.
         plateau_trials: Stop after this many trials in a row without a better one (None: no).
         search_space: Per learner, its tuned parameters and their ranges (for people).
+        ignored_columns: Columns left out of the features (row ids: unique per row, named so).
         decided_by: Where each choice came from: user, request, llm, data or default.
     """
 
@@ -67,6 +68,7 @@ class Plan(PlanDraft):
     optimizer: Optimizer = "tpe"
     plateau_trials: int | None = Field(default=None, ge=1)
     search_space: dict[str, list[str]] = Field(default_factory=dict)
+    ignored_columns: list[str] = Field(default_factory=list)
     decided_by: dict[str, str] = Field(default_factory=dict)
 
     @model_validator(mode="after")
@@ -121,6 +123,20 @@ def as_plan(plan: PlanDraft, config: RunConfig) -> Plan:
     )
     extra.setdefault("search_space", search_space_summary(plan.learners, plan.task_type))
     return Plan.model_validate({**base, **extra})
+
+
+def id_columns(data: pd.DataFrame, target: str) -> list[str]:
+    """Row identifiers: named ``id``/``*_id``/``*Id``, one distinct value per row.
+
+    A shuffled id is noise to a learner, and an ordered one leaks the row order.
+    """
+    found = []
+    for column in data.columns:
+        name = str(column)
+        named = name.lower() == "id" or name.lower().endswith("_id") or name.endswith("Id")
+        if name != target and named and data[column].is_unique and len(data) > 1:
+            found.append(name)
+    return found
 
 
 def search_space_summary(learners: list[str], task_type: str) -> dict[str, list[str]]:
@@ -308,6 +324,7 @@ def complete_plan(
             **draft.model_dump(),
             validation=validation,
             search_space=search_space_summary(draft.learners, draft.task_type),
+            ignored_columns=id_columns(data, draft.target),
             decided_by=sources,
             **fields,
         )
