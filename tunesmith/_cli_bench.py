@@ -140,3 +140,76 @@ def grade_command(
         typer.echo(_explain(result))
     if not result.valid:
         raise typer.Exit(code=1)
+
+
+def _names(text: str) -> list[str]:
+    return [n.strip() for n in text.split(",") if n.strip()]
+
+
+def _seeds(text: str) -> list[int]:
+    try:
+        return [int(s) for s in _names(text)]
+    except ValueError:
+        raise typer.BadParameter(f"Expected comma-separated integers, got {text!r}.") from None
+
+
+@bench_app.command("hpo")
+def hpo(
+    out: Annotated[Path, typer.Option("--out", help="Run folder (records, tables, plots).")],
+    problems: Annotated[
+        str,
+        typer.Option(
+            "--problems",
+            help="'all' (90), 'llambo25', or comma-separated names such as RF-breast-acc.",
+        ),
+    ] = "llambo25",
+    optimizers: Annotated[
+        str, typer.Option("--optimizers", help="Comma-separated optimiser names.")
+    ] = "random,tpe,gp",
+    seeds: Annotated[str, typer.Option("--seeds", help="Comma-separated seeds.")] = "0,1,2",
+    n_init: Annotated[
+        int, typer.Option("--n-init", help="Shared random initial points per run.", min=1)
+    ] = 5,
+    n_trials: Annotated[
+        int,
+        typer.Option("--n-trials", help="Evaluations per run, initial points included.", min=1),
+    ] = 30,
+    jobs: Annotated[int, typer.Option("--jobs", help="Runs side by side (processes).", min=1)] = 1,
+    resume: Annotated[
+        bool, typer.Option("--resume/--no-resume", help="Reuse runs finished in OUT.")
+    ] = True,
+) -> None:
+    """Compare optimisers on Bayesmark's scikit-learn problems, offline.
+
+    Every (problem, optimiser, seed) run starts from the same N_INIT random points for a
+    (problem, seed), then spends the rest of N_TRIALS. Writes OUT/evaluations.csv,
+    OUT/summary.json, OUT/table.md and OUT/regret.png; prints the table.
+    """
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from tunesmith.evaluation.bayesmark import markdown_table, run_benchmark
+
+    console = Console()
+    names = _names(optimizers)
+    try:
+        with Progress(console=console, transient=True) as bar:
+            task = bar.add_task("runs", total=None)
+
+            def on_cell(cell: tuple[str, str, int], rows: object, reused: bool) -> None:
+                bar.update(task, advance=1, description=f"{'/'.join(map(str, cell))}")
+
+            result = run_benchmark(
+                problems, names, _seeds(seeds), out, n_init=n_init, n_trials=n_trials,
+                jobs=jobs, resume=resume, on_cell=on_cell,
+            )  # fmt: skip
+    except TunesmithError as exc:
+        raise _fail(exc) from None
+    summary = result.summary
+    typer.echo(markdown_table(summary))
+    n_cells = len(summary.problems) * len(summary.methods) * len(summary.seeds)
+    console.print(
+        f"{n_cells} runs ({result.reused} reused) in {result.wall_time_s:.0f} s; "
+        f"results in {out} (table.md, summary.json, evaluations.csv, regret.png).",
+        highlight=False,
+    )
