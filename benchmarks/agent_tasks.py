@@ -27,7 +27,7 @@ DEFAULT_TASKS = "penguins,breast_cancer,diabetes,diamonds,flchain_survival"
 
 def run_task(task_dir: Path, out: Path, args: argparse.Namespace) -> tuple[float, dict, str]:
     command = [
-        sys.executable, "-m", "tunesmith.cli", "run", "--task-dir", str(task_dir / "public"),
+        sys.executable, "-m", "tunesmith", "run", "--task-dir", str(task_dir / "public"),
         "--out", str(out), "--time-budget", str(args.budget), "--llm", args.llm,
         "--workers", str(args.workers), "--yes", "--json",
     ]  # fmt: skip
@@ -37,7 +37,7 @@ def run_task(task_dir: Path, out: Path, args: argparse.Namespace) -> tuple[float
     summary = {}
     if done.returncode == 0 and "{" in done.stdout:
         summary = json.loads(done.stdout[done.stdout.index("{") :])
-    return wall, summary, done.stderr[-2000:] if done.returncode else ""
+    return wall, summary, "" if summary else done.stderr[-2000:] + done.stdout[-500:]
 
 
 def main() -> None:

@@ -87,12 +87,13 @@ def show_plan(console: Any, plan: Any, rows: int) -> None:
     console.print(view)
 
 
-def _plan_or_fail(assistant: Any, console: Any, request: str, data: Path, **budget: Any) -> Any:
+def plan_or_fail(planner: Any, console: Any, request: str, data: Path, **budget: Any) -> Any:
+    """``planner(request, data, **budget)``, with a question or an error as exit code 2."""
     from tunesmith.cli import _fail
 
     try:
         with console.status("Loading the LLM and planning..."):
-            return assistant.plan(request, str(data), **budget)
+            return planner(request, str(data), **budget)
     except ClarificationNeeded as exc:
         console.print(f"[bold yellow]Question:[/] {exc.question}", highlight=False)
         if exc.candidates:
@@ -127,8 +128,8 @@ def run_command(request: str | None, *, data: Path | None, out: Path | None, tes
     except TunesmithError as exc:
         raise _fail(exc) from None
     assistant = Assistant(llm, n_workers=workers)
-    plan = _plan_or_fail(assistant, console, request, data, time_budget=time_budget,
-                         max_trials=max_trials)  # fmt: skip
+    plan = plan_or_fail(assistant.plan, console, request, data, time_budget=time_budget,
+                        max_trials=max_trials)  # fmt: skip
     show_plan(console, plan, rows)
     if not yes and not as_json and sys.stdin.isatty() and sys.stdout.isatty():
         asked = time.monotonic()

@@ -69,32 +69,34 @@ def plan(
     llm: LLMOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the plan as JSON.")] = False,
 ) -> None:
-    """Draft a plan (target, task type, metric, learners) for REQUEST on a CSV table.
+    """Plan REQUEST on a table without running it: target, metric, learners and their reasons,
+    validation, budget, optimiser and stopping rule, each with where it came from.
 
-    This is the planning step only: training arrives with the agent.
+    Exit code 2 on bad input, or with a question when the request names no target.
     """
     from rich.console import Console
-    from rich.table import Table
 
-    from tunesmith.agent import draft_plan
+    from tunesmith._cli_run import plan_or_fail, show_plan
+    from tunesmith.agent import check_request, make_plan
     from tunesmith.llm import LLMCall, load
     from tunesmith.tools import read_table
 
-    console = Console()
+    console = Console(stderr=as_json)
     calls: list[LLMCall] = []
     try:
         table = read_table(data, "training data")
-        model = load(llm)
-        draft = draft_plan(model, request, table, calls=calls)
     except TunesmithError as exc:
         raise _fail(exc) from None
+
+    def planner(request: str, _: str) -> object:
+        check_request(request, table)  # a question needs no LLM
+        return make_plan(load(llm), request, table, calls=calls)
+
+    made = plan_or_fail(planner, console, request, data)
     if as_json:
-        typer.echo(json.dumps(draft.model_dump(), indent=2))
+        typer.echo(json.dumps(made.model_dump(mode="json"), indent=2))
         return
-    view = Table(title=f"Plan for {data.name} ({len(table)} rows)", show_header=False)
-    for key, value in draft.model_dump().items():
-        view.add_row(key, ", ".join(value) if isinstance(value, list) else str(value))
-    console.print(view)
+    show_plan(console, made, len(table))
     spent = sum(c.latency_s for c in calls)
     tokens = sum(c.prompt_tokens + c.completion_tokens for c in calls)
     console.print(f"LLM: {len(calls)} call(s), {tokens} tokens, {spent:.1f} s")

@@ -61,14 +61,19 @@ def test_plain_messages_are_read_by_rules(message: str, intent: object) -> None:
 
 
 def test_other_messages_go_to_the_llm_and_its_reply_is_validated() -> None:
-    model = ScriptedChatModel(replies=[json.dumps({"kind": "add_learner", "learner": "lightgbm"})])
+    reply = {"action": {"kind": "add_learner", "learner": "lightgbm"}}
+    model = ScriptedChatModel(replies=[json.dumps(reply)])
     assert interpret(model, "I heard gradient-boosted leaves are nice") == AddLearner(
         learner="lightgbm"
     )
     assert "add_learner" in str(model.received[0][0].content)
-    incomplete = ScriptedChatModel(replies=[json.dumps({"kind": "explain_trial"})])
+    # Incomplete or unknown replies are sent back; after three, the user hears what works.
+    bad = [{"action": {"kind": "explain_trial"}}, {"action": {"kind": "extend_budget"}},
+           {"action": {"kind": "add_learner", "learner": "catboost"}}]  # fmt: skip
+    incomplete = ScriptedChatModel(replies=[json.dumps(b) for b in bad])
     with pytest.raises(ConfigurationError, match="I understand: add or drop a learner"):
         interpret(incomplete, "tell me about that one")
+    assert len(incomplete.received) == 3
     with pytest.raises(ConfigurationError, match="could not read"):
         interpret(None, "hmm")
 

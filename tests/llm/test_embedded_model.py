@@ -56,3 +56,31 @@ def test_embedded_model_drafts_a_grounded_plan(
     assert all(c.constrained for c in calls)
     assert calls[-1].prompt_tokens > 100
     assert calls[-1].completion_tokens > 10
+
+
+def test_embedded_model_makes_a_full_plan_that_follows_the_request(
+    embedded_chat: BaseChatModel, real_tables: dict[str, pd.DataFrame]
+) -> None:
+    from tunesmith.agent import Plan, make_plan
+
+    request = "Predict the progression column; minimise the mean absolute error; two minutes."
+    plan = make_plan(embedded_chat, request, real_tables["diabetes"])
+    assert isinstance(plan, Plan)
+    assert (plan.target, plan.task_type, plan.metric) == ("progression", "regression", "mae")
+    assert plan.time_budget_s == 120.0
+    assert plan.validation.scheme == "cv"
+    assert not plan.validation.stratified
+    assert set(plan.learner_reasons) == set(plan.learners)
+    assert set(plan.search_space) == set(plan.learners)
+
+
+def test_embedded_model_maps_a_vague_follow_up_to_a_valid_intent(
+    embedded_chat: BaseChatModel,
+) -> None:
+    from tunesmith.agent import parse_intent
+    from tunesmith.agent._intents import INTENT_KINDS, interpret
+
+    message = "Could you bring Microsoft's leaf-wise gradient boosting library into the mix?"
+    assert parse_intent(message) is None  # the rules cannot read it; the LLM must
+    intent = interpret(embedded_chat, message)
+    assert intent.kind in INTENT_KINDS

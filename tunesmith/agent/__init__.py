@@ -32,6 +32,7 @@ from tunesmith.agent._plan import (
     DEFAULT_TIME_BUDGET_S,
     Plan,
     Validation,
+    check_request,
     complete_plan,
     make_plan,
 )
@@ -67,6 +68,7 @@ __all__ = [
     "agent_registry",
     "answer",
     "check_draft",
+    "check_request",
     "complete_plan",
     "describe_columns",
     "draft_plan",

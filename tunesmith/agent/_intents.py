@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, create_model
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, create_model, model_validator
 
 from tunesmith.agent import _request as rq
 from tunesmith.core.errors import ConfigurationError
@@ -48,6 +48,12 @@ class ExtendBudget(_Intent):
     kind: Literal["extend_budget"] = "extend_budget"
     seconds: float | None = Field(default=None, gt=0)
     trials: int | None = Field(default=None, ge=1)
+
+    @model_validator(mode="after")
+    def _some(self) -> ExtendBudget:
+        if self.seconds is None and self.trials is None:
+            raise ValueError("say how much more: seconds, trials or both")
+        return self
 
 
 class ExplainTrial(_Intent):
@@ -132,19 +138,21 @@ def parse_intent(message: str) -> Any:
 
 
 def _reply_schema() -> type[BaseModel]:
+    """One object with an ``action``: a union of the intents, learners limited to the catalogue,
+    so constrained decoding can only produce a complete, valid intent."""
     from tunesmith.learners import list_learners
 
     names: Any = Literal[tuple(learner.name for learner in list_learners())]
-    kinds: Any = Literal[INTENT_KINDS]
-    return create_model(
-        "FollowUp",
-        kind=(kinds, Field(description="What the user asks for.")),
-        learner=(names | None, Field(default=None, description="The learner it is about.")),
-        other_learner=(names | None, Field(default=None, description="Second learner.")),
-        seconds=(float | None, Field(default=None, description="Extra seconds of search.")),
-        trials=(int | None, Field(default=None, description="Extra trials.")),
-        number=(int | None, Field(default=None, description="The trial number asked about.")),
+    add = create_model("AddLearner", __base__=AddLearner, learner=(names, ...))
+    drop = create_model("DropLearner", __base__=DropLearner, learner=(names, ...))
+    compare = create_model(
+        "CompareLearners", __base__=CompareLearners, first=(names, ...), second=(names, ...)
     )
+    action: Any = Annotated[
+        add | drop | ExtendBudget | ExplainTrial | compare | Stop,
+        Field(discriminator="kind"),
+    ]
+    return create_model("FollowUp", action=(action, Field(description="What the user asks for.")))
 
 
 def interpret(
@@ -163,26 +171,19 @@ def interpret(
         raise ConfigurationError(_UNKNOWN.format(message=message))
     from langchain_core.messages import HumanMessage, SystemMessage
 
+    from tunesmith.core.errors import StructuredOutputError
     from tunesmith.llm import structured
     from tunesmith.prompts import render
 
-    reply = structured(
-        model, _reply_schema(),
-        [SystemMessage(content=render("follow_up_system")), HumanMessage(content=message)],
-        purpose="follow_up", calls=calls,
-    ).model_dump()  # fmt: skip
-    fields = {
-        "add_learner": {"learner": reply["learner"]},
-        "drop_learner": {"learner": reply["learner"]},
-        "extend_budget": {"seconds": reply["seconds"], "trials": reply["trials"]},
-        "explain_trial": {"number": reply["number"]},
-        "compare_learners": {"first": reply["learner"], "second": reply["other_learner"]},
-        "stop": {},
-    }[reply["kind"]]
     try:
-        return INTENT_ADAPTER.validate_python({"kind": reply["kind"], **fields})
-    except ValueError:
+        reply = structured(
+            model, _reply_schema(),
+            [SystemMessage(content=render("follow_up_system")), HumanMessage(content=message)],
+            purpose="follow_up", calls=calls,
+        )  # fmt: skip
+    except StructuredOutputError:
         raise ConfigurationError(_UNKNOWN.format(message=message)) from None
+    return INTENT_ADAPTER.validate_python(reply.action.model_dump())  # type: ignore[attr-defined]
 
 
 _UNKNOWN = (

@@ -131,6 +131,8 @@ def worker_main(conn: Any) -> None:
     """Serve trials from ``conn`` until it sends None or closes."""
     import faulthandler
 
+    import joblib
+
     faulthandler.enable()  # a segfault's Python traceback lands in the trial's output
     _setup_gpu()
     while True:
@@ -141,7 +143,10 @@ def worker_main(conn: Any) -> None:
         if task is None:
             return
         _redirect_output(task["output_path"])
-        result, recycle = _evaluate(conn, task)
+        # joblib's default (loky) starts worker processes that outlive this one when it is
+        # killed or recycled, and keep its pipes open; threads stay inside the trial.
+        with joblib.parallel_config(backend="threading"):
+            result, recycle = _evaluate(conn, task)
         sys.stdout.flush()
         sys.stderr.flush()
         conn.send(("result", result, recycle))
