@@ -215,6 +215,10 @@ from tunesmith._cli_bench import bench_app  # noqa: E402
 
 app.add_typer(bench_app, name="bench")
 
+from tunesmith._cli_ui import ui  # noqa: E402
+
+app.command("ui")(ui)
+
 
 def main() -> None:
     """Console-script entry point."""

@@ -39,12 +39,21 @@ from tunesmith.agent._plan import (
 from tunesmith.agent._report import write_report
 from tunesmith.agent._store import RunStore
 from tunesmith.agent._tools import agent_registry, run_population_based_training
+from tunesmith.agent._views import (
+    TRIAL_COLUMNS,
+    RunView,
+    edit_plan,
+    importance_view,
+    resume_live,
+    run_view,
+)
 from tunesmith.core import EVENT_KINDS, Event
 
 __all__ = [
     "DEFAULT_TIME_BUDGET_S",
     "EVENT_KINDS",
     "METRICS_FOR_TASK",
+    "TRIAL_COLUMNS",
     "AddLearner",
     "Assistant",
     "CompareLearners",
@@ -63,6 +72,7 @@ __all__ = [
     "RunOverview",
     "RunStore",
     "RunSummary",
+    "RunView",
     "Stop",
     "Validation",
     "agent_registry",
@@ -72,6 +82,8 @@ __all__ = [
     "complete_plan",
     "describe_columns",
     "draft_plan",
+    "edit_plan",
+    "importance_view",
     "infer_task_type",
     "interpret",
     "make_plan",
@@ -79,6 +91,8 @@ __all__ = [
     "read_events",
     "read_overview",
     "read_table",
+    "resume_live",
     "run_population_based_training",
+    "run_view",
     "write_report",
 ]
