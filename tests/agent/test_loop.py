@@ -257,3 +257,17 @@ def test_ignored_columns_are_not_features_but_the_submission_keeps_its_ids(
     assert "id" not in load_table(RunStore(tmp_path / "run").train_path).columns
     submission = pd.read_csv(str(summary.submission_path))
     assert submission["id"].tolist() == test["id"].tolist()
+
+
+def test_a_plan_that_took_the_whole_budget_still_gets_a_short_search(
+    tmp_path: Path, cancer: tuple[pd.DataFrame, pd.DataFrame]
+) -> None:
+    config = FAST.model_copy(update={"max_trials": None, "time_budget_s": 20.0})
+    # The budget started 60 s ago (a slow planner): the search still gets 10%, here 5 s.
+    started = time.monotonic() - 60
+    began = time.monotonic()
+    summary = RunLoop(tmp_path / "run", BINARY, config, data=cancer[0], started=started).run()
+    assert summary.stop_reason == "time_budget"
+    assert summary.n_complete >= 1
+    assert summary.model_path is not None
+    assert time.monotonic() - began < 60

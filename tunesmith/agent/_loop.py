@@ -261,8 +261,7 @@ class RunLoop:
         from tunesmith.executors import LocalExecutor
 
         job = self._job(plan, config)
-        start = time.monotonic() if self.started is None else self.started
-        deadline = None if config.time_budget_s is None else start + config.time_budget_s
+        deadline = _deadline(config, self.started)
         in_flight: dict[Future[TrialResult], TrialSpec] = {}
         reason: StopReason | None = None
         with LocalExecutor(
@@ -275,7 +274,10 @@ class RunLoop:
                     if _trials_left(config, progress) <= len(in_flight):
                         break
                     spec = self._ask(plan, config, optimizer, list(in_flight.values()))
-                    limit = _trial_limit(config, deadline)
+                    # Until one trial completed, none is cut at the budget: a run that
+                    # stops on time always has a model (trial_timeout_s still applies).
+                    first = progress.best_number is None
+                    limit = _trial_limit(config, None if first else deadline)
                     in_flight[ex.submit(spec, job.model_copy(update={"time_limit_s": limit}))] = (
                         spec
                     )
@@ -561,6 +563,20 @@ def _trials_left(config: RunConfig, progress: _Progress) -> float:
     if config.max_trials is None:
         return math.inf
     return config.max_trials - progress.n_counted
+
+
+def _deadline(config: RunConfig, started: float | None) -> float | None:
+    """When the search stops asking for trials.
+
+    The budget counts from ``started`` (e.g. before planning), but the search itself always
+    gets at least a tenth of it (and 5 s): a slow plan must not leave no time to train.
+    """
+    if config.time_budget_s is None:
+        return None
+    now = time.monotonic()
+    floor = now + max(5.0, 0.1 * config.time_budget_s)
+    start = now if started is None else started
+    return max(start + config.time_budget_s, floor)
 
 
 def _trial_limit(config: RunConfig, deadline: float | None) -> float | None:
