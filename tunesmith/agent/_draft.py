@@ -78,19 +78,27 @@ class _Reply(BaseModel):
 
 
 def _schema_for(
-    columns: Sequence[str], target: str | None = None, metric: str | None = None
+    columns: Sequence[str],
+    target: str | None = None,
+    metric: str | None = None,
+    task: str | None = None,
+    learners: Sequence[str] | None = None,
 ) -> type[_Reply]:
     """The reply schema: the target one of ``columns`` (or exactly ``target`` when the request
-    names it), the metric ``metric`` when the request names it, the learners catalogued.
+    names it), the metric ``metric`` and the task type ``task`` when known, the learners among
+    ``learners`` (default: the whole catalogue).
 
-    With constrained decoding the grammar enforces all three; otherwise validation does.
+    With constrained decoding the grammar enforces these; otherwise validation does.
     """
     target_type: Any = Literal[(target,) if target else tuple(columns)]
-    learner_type: Any = Literal[tuple(learner.name for learner in list_learners())]
+    names = tuple(learners) if learners else tuple(x.name for x in list_learners())
+    learner_type: Any = Literal[names]
     fields = _Reply.model_fields
     extra: dict[str, Any] = {}
     if metric:
         extra["metric"] = (Literal[(metric,)], Field(description=fields["metric"].description))
+    if task:
+        extra["task_type"] = (Literal[(task,)], Field(description=fields["task_type"].description))
     return create_model(
         "PlanDraft",
         __base__=_Reply,
@@ -179,10 +187,14 @@ def draft_plan(
             f"least one row, a target column and one feature column."
         )
     columns = [str(c) for c in data.columns]
+    # A pinned target fixes the task type: offer only the metrics and learners that fit it
+    # (a shorter prompt, ~0.01 s per token on 2 CPU cores, and fewer ways to go wrong).
+    task = infer_task_type(data[target]) if target in columns else None
+    offered = list_learners(task)
+    meanings = {k: v for k, v in METRIC_MEANINGS.items() if task is None
+                or k in METRICS_FOR_TASK[task]}  # fmt: skip
     messages = [
-        SystemMessage(
-            content=render("plan_draft_system", metrics=METRIC_MEANINGS, learners=list_learners())
-        ),
+        SystemMessage(content=render("plan_draft_system", metrics=meanings, learners=offered)),
         HumanMessage(
             content=render(
                 "plan_draft_user",
@@ -194,7 +206,7 @@ def draft_plan(
     ]
     reply = structured(
         model,
-        _schema_for(columns, target, metric),
+        _schema_for(columns, target, metric, task, [x.name for x in offered]),
         messages,
         max_attempts=max_attempts,
         purpose="plan_draft",
