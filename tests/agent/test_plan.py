@@ -153,3 +153,14 @@ def test_row_ids_are_left_out_of_the_features(iris: pd.DataFrame) -> None:
     frame["batch_id"] = 1  # named like an id, but not one per row
     plan = make_plan(ScriptedChatModel(replies=[_reply()]), "Predict `species`.", frame)
     assert plan.ignored_columns == ["id", "PassengerId"]
+
+
+def test_a_tree_ensemble_is_added_when_the_llm_chose_none(iris: pd.DataFrame) -> None:
+    reply = _reply(learners=["knn", "logistic_regression"])
+    plan = make_plan(ScriptedChatModel(replies=[reply]), "Predict `species`.", iris)
+    assert plan.learners == ["knn", "logistic_regression", "hist_gradient_boosting"]
+    assert plan.learner_reasons["hist_gradient_boosting"].startswith("Added by tunesmith")
+    assert plan.decided_by["learners"] == "llm, plus a default"
+    assert "hist_gradient_boosting" in plan.search_space
+    kept = make_plan(ScriptedChatModel(replies=[_reply()]), "Predict `species`.", iris)
+    assert kept.learners == ["random_forest", "logistic_regression"]

@@ -281,6 +281,17 @@ def _learner_names(task_type: TaskType) -> list[str]:
     return [learner.name for learner in list_learners(task_type)]
 
 
+def check_target_values(data: pd.DataFrame, target: str) -> None:
+    """Raise PlanError if ``target`` has fewer than two distinct values (nothing to learn)."""
+    values = data[target].dropna()
+    if values.nunique() < 2:
+        only = f" ({values.iloc[0]!r} in all {len(values)} rows)" if len(values) else ""
+        raise PlanError(
+            f"Target {target!r} has {values.nunique()} distinct value(s){only}: there is "
+            "nothing to learn. Fix: check the column, or predict another one."
+        )
+
+
 def check_draft(draft: PlanDraft, data: pd.DataFrame) -> None:
     """Check that the draft fits the data.
 
@@ -296,13 +307,7 @@ def check_draft(draft: PlanDraft, data: pd.DataFrame) -> None:
             f"Target {draft.target!r} is not a column of the data. Columns: "
             f"{', '.join(columns)}.{suggestion}"
         )
-    values = data[draft.target].dropna()
-    if values.nunique() < 2:
-        only = f" ({values.iloc[0]!r} in all {len(values)} rows)" if len(values) else ""
-        raise PlanError(
-            f"Target {draft.target!r} has {values.nunique()} distinct value(s){only}: there is "
-            "nothing to learn. Fix: check the column, or predict another one."
-        )
+    check_target_values(data, draft.target)
     actual = infer_task_type(data[draft.target])
     if draft.task_type != actual:
         raise PlanError(

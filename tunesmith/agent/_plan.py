@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from tunesmith.agent import _request as rq
 from tunesmith.agent._config import RunConfig
-from tunesmith.agent._draft import PlanDraft, check_draft, draft_plan
+from tunesmith.agent._draft import PlanDraft, check_draft, check_target_values, draft_plan
 from tunesmith.core.errors import ClarificationNeeded, ConfigurationError, validation_issues
 
 if TYPE_CHECKING:
@@ -214,6 +214,8 @@ def check_request(
     _check_settings(overrides)
     columns = [str(c) for c in data.columns]
     target, mentioned = rq.target_from_request(request, columns)
+    if target is not None:
+        check_target_values(data, target)
     evident = [target] if target else _evident_targets(request, columns, mentioned)
     if not evident and len(data.columns) >= 2 and not data.empty:
         raise ClarificationNeeded(
@@ -300,6 +302,7 @@ def complete_plan(
     check_draft(draft, data)
     given = _check_settings(overrides)
     sources = {"task_type": "data", "learners": "llm", **(decided or {})}
+    draft = _with_a_strong_default(draft, data, sources)
     validation, sources["validation"] = choose_validation(
         request, data, draft.target, draft.task_type
     )
@@ -335,6 +338,31 @@ def complete_plan(
             f"Invalid plan settings: {problems}. Fix: a time budget > 0 seconds, max_trials "
             ">= 1, cv_folds between 2 and 20."
         ) from None
+
+
+ENSEMBLES = ("hist_gradient_boosting", "lightgbm", "xgboost", "random_forest", "extra_trees")
+
+
+def _with_a_strong_default(
+    draft: PlanDraft, data: pd.DataFrame, sources: dict[str, str]
+) -> PlanDraft:
+    """Add HistGradientBoosting when the LLM chose no tree ensemble.
+
+    On tabular data a tree ensemble is the learner to beat (FLAML and AutoGluon start from
+    one); a small model often picks only linear models and kNN.
+    """
+    from tunesmith.agent._draft import learner_reasons
+
+    if any(name in ENSEMBLES for name in draft.learners) or len(draft.learners) >= 4:
+        return draft
+    learners = [*draft.learners, "hist_gradient_boosting"]
+    reasons = dict(draft.learner_reasons)
+    reason = learner_reasons(["hist_gradient_boosting"], data, draft.target)
+    reasons["hist_gradient_boosting"] = (
+        "Added by tunesmith: no tree ensemble was chosen. " + (reason["hist_gradient_boosting"])
+    )
+    sources["learners"] = "llm, plus a default"
+    return draft.model_copy(update={"learners": learners, "learner_reasons": reasons})
 
 
 def _validation_from(current: Validation, given: dict[str, Any]) -> Validation:
