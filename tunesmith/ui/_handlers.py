@@ -72,7 +72,9 @@ class Handlers:
             try:
                 table = read_table(path, r.FILE_SLOTS[slot])
             except TunesmithError as exc:
-                session.chat.append(r.message("assistant", r.error_text(exc)))
+                # the user knows the file by its name, not by Gradio's upload folder
+                shown = str(exc).replace(str(path), name)
+                session.chat.append(r.message("assistant", r.error_text(shown)))
                 return None, session, session.chat
             session.files[slot] = path
             if slot == "train":
@@ -85,6 +87,9 @@ class Handlers:
     def send(self, text: str, state: Session | None) -> Iterator[tuple[Any, ...]]:
         """A chat message: a follow-up to the run, else a request to plan."""
         import gradio as gr
+
+        from tunesmith.agent import check_request
+        from tunesmith.tools import read_table
 
         session = self._session(state)
         text = (text or "").strip()
@@ -109,9 +114,11 @@ class Handlers:
             return
         yield "", session, session.chat, *([_skip()] * 4), "Planning..."
         try:
+            table = read_table(session.files["train"], "training data")
+            check_request(text, table)  # a question needs no LLM
             with self.model_lock:  # the first plan loads the LLM; only one tab may
                 _ = self.assistant.model
-            plan = self.assistant.plan(text, session.files["train"])
+            plan = self.assistant.plan(text, table)
         except ClarificationNeeded as exc:
             session.chat.append(r.message("assistant", r.question_text(exc)))
             yield "", session, session.chat, *([_skip()] * 4), "Waiting for your answer."

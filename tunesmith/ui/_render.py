@@ -40,7 +40,7 @@ def file_text(slot: str, name: str, table: pd.DataFrame) -> str:
 def too_large_text(name: str, size_bytes: int, limit_mb: float) -> str:
     """An upload over the size limit."""
     return error_text(
-        f"{name} is {size_bytes / 1e6:.1f} MB; uploads are limited to {limit_mb:g} MB. Fix: "
+        f"{name} is {size_bytes / 1e6:.3g} MB; uploads are limited to {limit_mb:g} MB. Fix: "
         "upload a smaller file, or restart with tunesmith ui --max-upload-mb N."
     )
 
