@@ -167,6 +167,7 @@ class _Progress:
         self.best: str = "-"
         self.metric = ""
         self.out_dir: str | None = None
+        self.failures: dict[tuple[Any, Any], int] = {}
 
     def status(self) -> str:
         elapsed = time.monotonic() - self.started
@@ -195,11 +196,16 @@ class _Progress:
             self.done += 1
         elif event.kind == "trial_failed":
             self.failed += 1
-            self.console.print(
-                f"  trial {payload['number']} ({payload.get('learner')}) failed: "
-                f"{payload.get('failure') or payload.get('state')}",
-                highlight=False,
-            )
+            # The first failure of each kind and learner in full; the rest are counted.
+            key = (payload.get("learner"), payload.get("failure"))
+            if key not in self.failures:
+                error = str(payload.get("error") or payload.get("state")).splitlines()[0]
+                self.console.print(
+                    f"  trial {payload['number']} ({payload.get('learner')}) failed: "
+                    f"{error[:300]}",
+                    highlight=False,
+                )
+            self.failures[key] = self.failures.get(key, 0) + 1
         elif event.kind == "new_best":
             self.best = f"{payload['value']:.4f} ({payload.get('learner')})"
         elif event.kind == "stopped":
@@ -220,6 +226,10 @@ def follow(events: Iterator[Event], progress: _Progress) -> None:
             live.update(progress.status())
 
 
+def _cell(value: Any) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
 def report(out: Path, console: Any, as_json: bool) -> None:
     """Print the leaderboard's top rows and where the outputs are (or JSON with --json)."""
     from rich.table import Table
@@ -236,12 +246,23 @@ def report(out: Path, console: Any, as_json: bool) -> None:
     for column in ("rank", "trial", "learner", run.plan.metric, "duration_s"):
         table.add_column(column)
     for _, row in board.iterrows():
-        table.add_row(
-            *(f"{row[c]:.4g}" if isinstance(row[c], float) else str(row[c]) for c in
-              ("rank", "trial", "learner", run.plan.metric, "duration_s"))
-        )  # fmt: skip
+        cells = [_cell(row[c]) for c in ("rank", "trial", "learner", run.plan.metric,
+                                         "duration_s")]  # fmt: skip
+        if row["state"] != "complete":
+            cells[0], cells[3] = "-", str(row["state"])
+        table.add_row(*cells)
     console.print(table)
+    if summary is not None and summary.model_path is None:
+        console.print(
+            f"[bold red]No trial completed[/] ({summary.n_failed} failed; the first error of "
+            f"each kind is above, all are in {run.store.events_path}). No model or submission "
+            "was written. Fix: see the errors; a larger time budget or other learners may help.",
+            highlight=False,
+        )
+        raise typer.Exit(code=1)
     if summary is not None:
         console.print(f"Model: {summary.model_path}", highlight=False)
         if summary.submission_path:
             console.print(f"Submission: {summary.submission_path}", highlight=False)
+    if run.report_path is not None:
+        console.print(f"Report: {run.report_path}", highlight=False)
