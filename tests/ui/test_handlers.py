@@ -104,3 +104,20 @@ def test_plan_run_follow_up_and_downloads(tmp_path: Path, iris: dict[str, Path])
     answer = list(h.send("why did trial 1 fail?", session))[-1]
     assert "Trial 1" in _last(answer[2])
     assert [p.name for p in (tmp_path / "runs").iterdir()] == [session.root.name]
+
+    resumed = h.resume(30, session)  # search again, without the first session's trial limit
+    assert len(resumed) == 1 + LIVE_OUTPUTS
+    assert "Resuming for 30 s" in _last(session.chat)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and session.running:
+        time.sleep(0.5)
+        h.tick(session)
+        if session.view is not None and (session.view.trials["state"] == "complete").sum() > 4:
+            break
+    assert h.stop(session)[1].interactive is False
+    assert "Stopping" in _last(session.chat)
+    while session.running and time.monotonic() < deadline:
+        time.sleep(0.5)
+    final = h.tick(session)
+    assert "Done (finished (user))" in _last(session.chat)
+    assert int(final[1].split(" complete")[0].rsplit(" ", 1)[-1]) > 4

@@ -249,21 +249,24 @@ def edit_plan(
         ) from None
 
 
-def resume_live(
-    assistant: Assistant, out_dir: str | os.PathLike[str], *, time_budget_s: float | None = None
-) -> LiveRun:
+def resume_live(assistant: Assistant, out_dir: str | os.PathLike[str], **options: Any) -> LiveRun:
     """Like ``Assistant.resume``, but in the background: a :class:`LiveRun` that continues the
     run in ``out_dir`` (finished trials are kept) and takes follow-ups.
 
+    Args:
+        assistant: Its LLM reads the follow-ups.
+        out_dir: The run directory.
+        **options: RunConfig fields to replace, e.g. ``time_budget_s=60`` (seconds for this
+            session) and ``max_trials=None`` (no trial limit).
+
     Raises:
         DataError: The directory holds no run.
-        ConfigurationError: The budget is invalid.
+        ConfigurationError: An option is invalid.
     """
     from tunesmith.agent._assistant import _config
     from tunesmith.agent._live import LiveRun
     from tunesmith.agent._loop import RunLoop
 
     _, stored = RunStore(out_dir).read_plan()
-    options = {} if time_budget_s is None else {"time_budget_s": time_budget_s}
     config = _config(stored.model_dump() | options)
     return LiveRun(lambda: RunLoop(out_dir, config=config), lambda: assistant.model)

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tunesmith.ui import _handlers as hd
+from tunesmith.ui import _planning as pl
 from tunesmith.ui import _render as r
 from tunesmith.ui._handlers import Handlers
 
@@ -61,7 +62,7 @@ def _layout(gr: Any, refresh_s: float) -> dict[str, Any]:
                 )
                 c["send"] = gr.Button("Send", elem_id="send", scale=1)
             with gr.Row():
-                for slot, label in hd.SLOT_LABELS.items():
+                for slot, label in pl.SLOT_LABELS.items():
                     c[f"file_{slot}"] = gr.File(
                         label=label,
                         elem_id=f"file-{slot}",
@@ -121,7 +122,7 @@ def _wire(gr: Any, c: dict[str, Any], h: Handlers) -> None:
         return [c[n] for n in names]
 
     free = {"concurrency_limit": None}  # no tab waits for another
-    for slot in hd.SLOT_LABELS:
+    for slot in pl.SLOT_LABELS:
         component = c[f"file_{slot}"]
         component.change(
             h.uploader(slot), [component, c["state"]], [component, c["state"], c["chat"]], **free

@@ -1,27 +1,18 @@
-"""The UI's event handlers: each one reads the tab's :class:`Session`, calls the agent, and
-returns the components' new values (in the order ``_app._wire`` lists the outputs)."""
+"""The UI's run handlers: start, refresh, stop, resume. Each handler reads the tab's
+:class:`Session`, calls the agent, and returns the components' new values (in the order
+``_app._wire`` lists the outputs).
+"""
 
 from __future__ import annotations
 
-import dataclasses
-import os
-import threading
-from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from tunesmith.core.errors import ClarificationNeeded, TunesmithError
+from tunesmith.core.errors import TunesmithError
 from tunesmith.ui import _render as r
+from tunesmith.ui._planning import PlanningHandlers, skip
 from tunesmith.ui._session import Session
 
-if TYPE_CHECKING:
-    from tunesmith.agent import Assistant
-
-SLOT_LABELS = {
-    "train": "Training data (CSV)",
-    "test": "Test data (optional)",
-    "sample": "Sample submission (optional)",
-}
 DOWNLOADS = {
     "submission": "Download submission.csv",
     "model": "Download model.joblib",
@@ -33,126 +24,8 @@ LIVE_OUTPUTS = 11 + len(DOWNLOADS)
 """chat, status, trials, curve, learners, importance, note, timer, stop, resume, run, downloads."""
 
 
-def _skip() -> Any:
-    import gradio as gr
-
-    return gr.skip()
-
-
-@dataclasses.dataclass
-class Handlers:
-    """The handlers of one app; ``model_lock`` keeps two tabs from loading the LLM twice."""
-
-    assistant: Assistant
-    runs_dir: Path
-    max_upload_mb: float
-    model_lock: threading.Lock
-
-    def _session(self, state: Session | None) -> Session:
-        return state if state is not None else Session.new(self.runs_dir)
-
-    # -- uploads and planning ------------------------------------------------------------------
-
-    def uploader(self, slot: str) -> Callable[[str | None, Session | None], tuple[Any, ...]]:
-        """The change handler of one upload slot: check the file, say what it holds."""
-        from tunesmith.tools import read_table
-
-        def upload(path: str | None, state: Session | None) -> tuple[Any, ...]:
-            session = self._session(state)
-            if path is None:
-                session.files.pop(slot, None)
-                return _skip(), session, _skip()
-            name = Path(path).name
-            size = os.path.getsize(path)
-            if size > self.max_upload_mb * 1e6:
-                session.chat.append(
-                    r.message("assistant", r.too_large_text(name, size, self.max_upload_mb))
-                )
-                return None, session, session.chat
-            try:
-                table = read_table(path, r.FILE_SLOTS[slot])
-            except TunesmithError as exc:
-                # the user knows the file by its name, not by Gradio's upload folder
-                shown = str(exc).replace(str(path), name)
-                session.chat.append(r.message("assistant", r.error_text(shown)))
-                return None, session, session.chat
-            session.files[slot] = path
-            if slot == "train":
-                session.rows = len(table)
-            session.chat.append(r.message("assistant", r.file_text(slot, name, table)))
-            return _skip(), session, session.chat
-
-        return upload
-
-    def send(self, text: str, state: Session | None) -> Iterator[tuple[Any, ...]]:
-        """A chat message: a follow-up to the run, else a request to plan."""
-        import gradio as gr
-
-        from tunesmith.agent import check_request
-        from tunesmith.tools import read_table
-
-        session = self._session(state)
-        text = (text or "").strip()
-        if not text:
-            yield "", session, *([_skip()] * 6)
-            return
-        session.chat.append(r.message("user", text))
-        if session.live is not None:
-            yield "", session, session.chat, *([_skip()] * 5)
-            session.chat.append(r.message("assistant", self._follow_up(session, text)))
-            yield "", session, session.chat, *([_skip()] * 5)
-            return
-        if "train" not in session.files:
-            session.chat.append(
-                r.message(
-                    "assistant",
-                    "Upload the training data first (the "
-                    "**Training data** slot below), then send the task.",
-                )
-            )
-            yield "", session, session.chat, *([_skip()] * 5)
-            return
-        yield "", session, session.chat, *([_skip()] * 4), "Planning..."
-        try:
-            table = read_table(session.files["train"], "training data")
-            check_request(text, table)  # a question needs no LLM
-            with self.model_lock:  # the first plan loads the LLM; only one tab may
-                _ = self.assistant.model
-            plan = self.assistant.plan(text, table)
-        except ClarificationNeeded as exc:
-            session.chat.append(r.message("assistant", r.question_text(exc)))
-            yield "", session, session.chat, *([_skip()] * 4), "Waiting for your answer."
-            return
-        except TunesmithError as exc:
-            session.chat.append(r.message("assistant", r.error_text(exc)))
-            yield "", session, session.chat, *([_skip()] * 4), "Planning failed."
-            return
-        session.request, session.plan = text, plan
-        session.chat.append(r.message("assistant", r.plan_text(plan, session.rows)))
-        from tunesmith.learners import list_learners
-
-        choices = [learner.name for learner in list_learners(plan.task_type)]
-        yield (
-            "",
-            session,
-            session.chat,
-            gr.Group(visible=True),
-            gr.CheckboxGroup(choices=choices, value=list(plan.learners)),
-            plan.time_budget_s,
-            plan.max_trials,
-            "Plan ready: edit it or press Run.",
-        )
-
-    def _follow_up(self, session: Session, text: str) -> str:
-        assert session.live is not None
-        try:
-            return session.live.send(text)
-        except TunesmithError as exc:
-            return r.error_text(exc)
-        except TimeoutError:
-            return "The run did not take the change in time; try again in a moment."
-
-    # -- running -------------------------------------------------------------------------------
+class Handlers(PlanningHandlers):
+    """Every handler of one app: uploads and chat (:class:`PlanningHandlers`), and runs."""
 
     def run(
         self,
@@ -167,7 +40,7 @@ class Handlers:
         from tunesmith.agent import edit_plan
 
         session = self._session(state)
-        idle = (session, _skip(), *self._idle(session))
+        idle = (session, skip(), *self._idle(session))
         if session.plan is None or session.request is None or session.running:
             return idle
         try:
@@ -189,7 +62,7 @@ class Handlers:
             )
         except TunesmithError as exc:
             session.chat.append(r.message("assistant", r.error_text(exc)))
-            return (session, _skip(), session.chat, *([_skip()] * (LIVE_OUTPUTS - 1)))
+            return (session, skip(), session.chat, *([skip()] * (LIVE_OUTPUTS - 1)))
         session.plan, session.announced, session.ranked_at, session.view = None, False, -1, None
         session.chat.append(
             r.message(
@@ -207,7 +80,7 @@ class Handlers:
         return (
             session.chat,
             "Starting...",
-            *([_skip()] * 5),
+            *([skip()] * 5),
             gr.Timer(active=True),
             gr.Button(interactive=True),
             gr.Button(interactive=False),
@@ -216,7 +89,7 @@ class Handlers:
         )
 
     def _idle(self, session: Session) -> tuple[Any, ...]:
-        return (session.chat, *([_skip()] * (LIVE_OUTPUTS - 1)))
+        return (session.chat, *([skip()] * (LIVE_OUTPUTS - 1)))
 
     def tick(self, state: Session | None) -> tuple[Any, ...]:
         """The refresh timer: redraw the tables from the run directory; announce the end."""
@@ -226,18 +99,18 @@ class Handlers:
 
         session = state
         if session is None or session.live is None:
-            return (*([_skip()] * 7), gr.Timer(active=False), *([_skip()] * 6))
+            return (*([skip()] * 7), gr.Timer(active=False), *([skip()] * 6))
         live, done = session.live, session.live.done
         out_dir = live.out_dir
         if out_dir is None or not (Path(out_dir) / "plan.json").exists():
             if done:
                 return self._ended(session, None, str(live.error or "the run did not start"))
-            return (_skip(), "Starting...", *([_skip()] * (LIVE_OUTPUTS - 2)))
+            return (skip(), "Starting...", *([skip()] * (LIVE_OUTPUTS - 2)))
         view = run_view(out_dir)
         previous, session.view = session.view, view
         changed = previous is None or not view.trials.equals(previous.trials) or done
         complete = int((view.trials["state"] == "complete").sum())
-        importance: tuple[Any, Any] = (_skip(), _skip())
+        importance: tuple[Any, Any] = (skip(), skip())
         if (changed and complete >= session.ranked_at + RANK_EVERY) or (done and complete > 0):
             session.ranked_at = complete
             table, note = importance_view(out_dir)
@@ -245,17 +118,17 @@ class Handlers:
         tables = (
             (r.trial_rows(view), view.best_curve, r.learner_rows(view))
             if changed
-            else (_skip(),) * 3
+            else (skip(),) * 3
         )
         if done:
             return self._ended(session, view, live.error, tables, importance)
         return (
-            _skip(),
+            skip(),
             r.status_text(view),
             *tables,
             *importance,
-            *([_skip()] * 4),
-            *([_skip()] * len(DOWNLOADS)),
+            *([skip()] * 4),
+            *([skip()] * len(DOWNLOADS)),
         )
 
     def _ended(
@@ -280,8 +153,8 @@ class Handlers:
             else gr.DownloadButton(visible=False)
             for k in DOWNLOADS
         ]
-        tables = tables or (_skip(),) * 3
-        importance = importance or (_skip(), _skip())
+        tables = tables or (skip(),) * 3
+        importance = importance or (skip(), skip())
         return (
             session.chat,
             status,
@@ -299,7 +172,7 @@ class Handlers:
         import gradio as gr
 
         if state is None or not state.running:
-            return _skip(), _skip()
+            return skip(), skip()
         assert state.live is not None
         state.live.stop()
         state.chat.append(
@@ -315,8 +188,9 @@ class Handlers:
         if session.running or session.out_dir is None:
             return (session, *self._idle(session))
         try:
+            # Resume searches for the seconds asked, without the first session's trial limit.
             session.live = resume_live(
-                self.assistant, session.out_dir, time_budget_s=seconds or None
+                self.assistant, session.out_dir, time_budget_s=seconds or 60.0, max_trials=None
             )
         except TunesmithError as exc:
             session.chat.append(r.message("assistant", r.error_text(exc)))
@@ -351,7 +225,7 @@ class Handlers:
             gr.Group(visible=False),
             session.chat,
             "Describe the task.",
-            *([_skip()] * 5),
+            *([skip()] * 5),
             gr.Timer(active=False),
             gr.Button(interactive=False),
             gr.Button(interactive=False),
