@@ -274,9 +274,10 @@ class RunLoop:
                     if _trials_left(config, progress) <= len(in_flight):
                         break
                     spec = self._ask(plan, config, optimizer, list(in_flight.values()))
-                    # Until one trial completed, trials may run one more budget past the
-                    # deadline: a run that stops on time should still have a model.
-                    extra = (config.time_budget_s or 0.0) if progress.best_number is None else 0.0
+                    # Until one trial completed, trials may run one more budget (at least a
+                    # minute) past the deadline: a run that stops on time should have a model.
+                    budget = config.time_budget_s or 0.0
+                    extra = max(budget, 60.0) if progress.best_number is None else 0.0
                     limit = _trial_limit(config, None if deadline is None else deadline + extra)
                     in_flight[ex.submit(spec, job.model_copy(update={"time_limit_s": limit}))] = (
                         spec
