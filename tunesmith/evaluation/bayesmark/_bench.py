@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import json
+import os
 import platform
 import time
 from collections.abc import Sequence
@@ -69,8 +71,9 @@ def run_benchmark(
         problems: ``"all"``, ``"llambo25"``, or problem names (comma-separated or a sequence).
         optimizers: Registered method names (``random``, ``sobol``, ``tpe``, ``gp``, ...).
         seeds: Repetition seeds (non-negative).
-        out: The run folder: ``cells/`` (records per cell), ``evaluations.csv``,
-            ``summary.json``, ``summary.csv``, ``per_problem.csv``, ``table.md`` and PNGs.
+        out: The run folder: ``config.json``, ``cells/`` (records per cell),
+            ``evaluations.csv``, ``summary.json``, ``summary.csv``, ``per_problem.csv``,
+            ``table.md``, ``regret.png``, ``regret_by_problem.png`` and ``timing.json``.
         n_init: Shared initial points per cell.
         n_trials: Evaluations per cell, initial points included.
         jobs: Cells run side by side in this many processes.
@@ -95,7 +98,8 @@ def run_benchmark(
     dump_config(folder, {
         "problems": names, "optimizers": methods, "seeds": seed_list, "n_init": n_init,
         "n_trials": n_trials, "jobs": jobs, "python": platform.python_version(),
-        "machine": platform.platform(), "versions": _versions(),
+        "machine": platform.platform(), "cpu_count": os.cpu_count(),
+        "load_average_at_start": list(os.getloadavg()), "versions": _versions(),
     })  # fmt: skip
     cells: list[Cell] = [(p, m, s) for p in names for s in seed_list for m in methods]
     reused = 0
@@ -116,7 +120,14 @@ def run_benchmark(
     from tunesmith.evaluation.bayesmark._report import write_report
 
     files = write_report(folder, rows, summary)
-    return BenchmarkRun(summary, rows, files, time.perf_counter() - start, reused)
+    wall = time.perf_counter() - start
+    timing = {
+        "wall_time_s": wall, "cells": len(cells), "reused": reused, "jobs": jobs,
+        "cpu_count": os.cpu_count(), "load_average_at_end": list(os.getloadavg()),
+    }  # fmt: skip
+    (folder / "timing.json").write_text(json.dumps(timing, indent=2) + "\n")
+    files.append(folder / "timing.json")
+    return BenchmarkRun(summary, rows, files, wall, reused)
 
 
 def _versions() -> dict[str, str]:
