@@ -81,6 +81,12 @@ def _trial_rows(page: Any) -> list[list[str]]:
     return [[c.strip() for c in row] for row in cells if any(c.strip() for c in row)]
 
 
+def _complete(page: Any) -> int:
+    """Complete trials, as the status line says (the trial table shows only the rows in view)."""
+    found = re.search(r"(\d+) complete", page.locator("#status").inner_text())
+    return int(found.group(1)) if found else 0
+
+
 def _choose_learners(page: Any, names: list[str]) -> None:
     labels = page.locator("#learners label")
     for i in range(labels.count()):
@@ -121,7 +127,7 @@ def test_bad_uploads_and_a_missing_target_are_answered_in_the_chat(
     page.context.close()
 
 
-def test_two_tabs_plan_run_steer_and_download_at_the_same_time(
+def test_two_tabs_plan_run_steer_download_resume_and_stop_at_the_same_time(
     ui_server: dict[str, Any], browser: Any, artifacts: Path, tmp_path: Path, penguins: Any
 ) -> None:
     tabs = {
@@ -147,13 +153,16 @@ def test_two_tabs_plan_run_steer_and_download_at_the_same_time(
         assert "learners:" in text
         page.screenshot(path=str(artifacts / f"tab-{name}-2-plan.png"), full_page=True)
     planned = time.monotonic() - started
-    _choose_learners(pages["b"], ["random_forest"])  # edit the plan before running it
+    # Edit the plans before running them: fast learners, so that a busy machine still runs
+    # several trials in 30 s.
+    _choose_learners(pages["a"], ["logistic_regression"])
+    _choose_learners(pages["b"], ["ridge"])
     for page in pages.values():
         page.locator("#budget input").fill("30")
         page.locator("#run").click()
     for page in pages.values():
         _wait_chat(page, r"Running: Stop after 30 s", 30_000)
-    _say(pages["b"], "try xgboost too")  # a follow-up, while the search goes on
+    _say(pages["b"], "try knn too")  # a follow-up, while the search goes on
     for name, page in pages.items():
         _wait_chat(page, r"Done \(finished|Error:", RUN_TIMEOUT_MS)
         assert "Error:" not in _chat(page)
@@ -177,8 +186,9 @@ def test_two_tabs_plan_run_steer_and_download_at_the_same_time(
         assert list(submission.columns) == ["id", tabs[name][1]]
         assert submission["id"].tolist() == test["id"].tolist()
         assert submission[tabs[name][1]].notna().all()
-    assert "Added xgboost; learners now: random_forest, xgboost." in _chat(pages["b"])
-    assert {row[1] for row in _trial_rows(pages["b"])} <= {"random_forest", "xgboost"}
+    assert "Added knn; learners now: ridge, knn." in _chat(pages["b"])
+    assert {row[1] for row in _trial_rows(pages["b"])} <= {"ridge", "knn"}
+    assert {row[1] for row in _trial_rows(pages["a"])} == {"logistic_regression"}
     species = set(pd.read_csv(tmp_path / "submission-a.csv")["species"])
     assert species <= {"Adelie", "Chinstrap", "Gentoo"}
     assert pd.api.types.is_numeric_dtype(pd.read_csv(tmp_path / "submission-b.csv")["body_mass_g"])
@@ -190,5 +200,17 @@ def test_two_tabs_plan_run_steer_and_download_at_the_same_time(
     _say(pages["a"], "why did trial 1 fail?")  # answered from the run's own trials
     _wait_chat(pages["a"], r"[Tt]rial 1 ", 60_000)
     pages["a"].screenshot(path=str(artifacts / "tab-a-4-follow-up.png"), full_page=True)
+
+    page, before = pages["a"], _complete(pages["a"])  # resume the run, then stop it
+    page.locator("#resume-s input").fill("60")
+    page.locator("#resume").click()
+    _wait_chat(page, r"Resuming for 60 s", 30_000)
+    deadline = time.monotonic() + 120
+    while _complete(page) <= before and time.monotonic() < deadline:
+        page.wait_for_timeout(500)
+    page.locator("#stop").click()
+    _wait_chat(page, r"Done \(finished \(user\)\)", RUN_TIMEOUT_MS)
+    assert _complete(page) > before
+    page.screenshot(path=str(artifacts / "tab-a-5-resumed-and-stopped.png"), full_page=True)
     for page in pages.values():
         page.context.close()
