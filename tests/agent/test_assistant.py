@@ -135,3 +135,28 @@ def test_the_llm_is_loaded_only_when_needed() -> None:
     assert assistant.model_ is None
     model = ScriptedChatModel(replies=[])
     assert Assistant(model).model is model
+
+
+def test_a_shared_storage_and_an_executor_of_ones_own(
+    tmp_path: Path, iris_files: dict[str, Path]
+) -> None:
+    import optuna
+
+    from tunesmith.executors import LocalExecutor
+
+    storage = f"sqlite:///{tmp_path / 'all-runs.db'}"
+    with LocalExecutor(n_workers=1) as executor:
+        assistant = Assistant(
+            ScriptedChatModel(replies=[REPLY, REPLY]), executor=executor, storage=storage
+        )
+        first = assistant.run("Predict species.", iris_files["train"], out=tmp_path / "a",
+                              max_trials=2, **FAST)  # fmt: skip
+        second = assistant.run("Predict species.", iris_files["train"], out=tmp_path / "b",
+                               max_trials=1, **FAST)  # fmt: skip
+        resumed = assistant.resume(first.out_dir, max_trials=3)
+    assert not (tmp_path / "a" / "study.db").exists()
+    names = sorted(s.study_name for s in optuna.get_all_study_summaries(storage))
+    assert names == sorted([first.config.study_name, second.config.study_name])
+    assert len(second.leaderboard) == 1
+    assert resumed.summary is not None
+    assert resumed.summary.n_complete == 3

@@ -121,8 +121,14 @@ class Assistant:
         llm: The planner's chat model: a langchain-core ``BaseChatModel``, a spec string for
             :func:`tunesmith.llm.load` (``"embedded"``, ``"gguf:PATH"``, ``"openai:URL#MODEL"``)
             or None (``TUNESMITH_LLM``, else the embedded model). Loaded on first use.
-        n_workers: Trials evaluated at once.
+        n_workers: Trials evaluated at once (with the default local executor).
         storage_dir: Where runs without an explicit ``out`` go (default ``./tunesmith-runs``).
+        executor: Runs the trials: None for a ``LocalExecutor`` per run (isolated worker
+            processes), or an executor you made, e.g. ``RayExecutor(address="auto")``; it is
+            used by each run and not shut down.
+        storage: Where each run's Optuna study lives: None for ``RUN/study.db``, else a
+            SQLAlchemy URL (``postgresql://...``, ``sqlite:///all-runs.db``) or a journal file
+            path; each run gets its own study name there.
     """
 
     def __init__(
@@ -131,10 +137,14 @@ class Assistant:
         *,
         n_workers: int = 1,
         storage_dir: str | os.PathLike[str] | None = None,
+        executor: Any = None,
+        storage: str | None = None,
     ) -> None:
         self.llm = llm
         self.n_workers = n_workers
         self.storage_dir = storage_dir
+        self.executor = executor
+        self.storage = storage
         self.model_: BaseChatModel | None = None
 
     @property
@@ -251,7 +261,7 @@ class Assistant:
         store = RunStore(out)
         _, stored = store.read_plan()
         config = _config(stored.model_dump() | options)
-        return Run(out, RunLoop(out, config=config).run())
+        return Run(out, RunLoop(out, config=config, executor=self.executor).run())
 
     def _loop(
         self,
@@ -286,10 +296,13 @@ class Assistant:
         else:
             plan = _edit(plan, time_budget_s=time_budget, max_trials=max_trials, **settings)
         run_fields = {"n_workers": self.n_workers, "seed": seed, **options}
+        if self.storage is not None:
+            study = f"tunesmith-{out_dir.name}-{uuid.uuid4().hex[:8]}"
+            run_fields = {"storage": self.storage, "study_name": study} | run_fields
         config = _config(plan.run_config().model_dump() | run_fields)
         return RunLoop(
             out_dir, plan, config, data=frame, test=test_frame, sample_submission=sample,
-            started=started,
+            started=started, executor=self.executor,
         )  # fmt: skip
 
     def _new_run_dir(self) -> Path:

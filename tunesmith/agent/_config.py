@@ -28,6 +28,10 @@ class RunConfig(BaseModel):
             plus a grace period).
         memory_limit_mb: Memory cap per trial.
         fidelity: Budget of each learner's fidelity knob (e.g. trees); None: its default.
+        storage: Where the Optuna study lives: None for ``RUN/study.db`` (SQLite), else a
+            SQLAlchemy URL (``postgresql://...``) or a journal file (``*.log``), e.g. to share
+            one database between machines or watch it in optuna-dashboard.
+        study_name: The study's name in ``storage``.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -43,6 +47,8 @@ class RunConfig(BaseModel):
     trial_timeout_s: float | None = Field(default=None, gt=0)
     memory_limit_mb: int | None = Field(default=None, ge=1)
     fidelity: int | None = Field(default=None, ge=1)
+    storage: str | None = None
+    study_name: str = "tunesmith"
 
     @model_validator(mode="after")
     def _check_budget(self) -> RunConfig:

@@ -7,6 +7,7 @@ running are marked failed (``Interrupted: ...``) and their configurations asked 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import math
@@ -24,7 +25,7 @@ from tunesmith.agent._events import EventLog, Listener
 from tunesmith.agent._intents import CHANGES_RUN, answer
 from tunesmith.agent._pick import default_params, next_learner
 from tunesmith.agent._plan import Plan, as_plan
-from tunesmith.agent._store import INTERRUPTED, STUDY_NAME, RunStore
+from tunesmith.agent._store import INTERRUPTED, RunStore
 from tunesmith.agent._submission import check_test, write_submission
 from tunesmith.core import (
     ConfigurationError,
@@ -83,6 +84,8 @@ class RunLoop:
         listeners: Called with every event as it is emitted (in the loop's thread).
         started: When the time budget started (``time.monotonic()``), e.g. before planning,
             so that planning counts against it; None: when the search starts.
+        executor: Runs the trials (e.g. a ``RayExecutor``); it is used, not shut down. None:
+            a ``LocalExecutor`` with ``config.n_workers`` workers for the search.
     """
 
     def __init__(
@@ -96,9 +99,11 @@ class RunLoop:
         sample_submission: pd.DataFrame | None = None,
         listeners: Sequence[Listener] = (),
         started: float | None = None,
+        executor: Any = None,
     ) -> None:
         self.store = RunStore(out_dir)
         self.started = started
+        self.executor = executor
         self.plan = plan
         self.config = config
         self.data = data
@@ -223,8 +228,8 @@ class RunLoop:
             space,
             seed=config.seed,
             direction="minimize",
-            storage=self.store.study_path,
-            study_name=STUDY_NAME,
+            storage=self.store.storage(config),
+            study_name=config.study_name,
         )
         interrupted = optimizer.study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
         for trial in interrupted:
@@ -264,9 +269,11 @@ class RunLoop:
         deadline = _deadline(config, self.started)
         in_flight: dict[Future[TrialResult], TrialSpec] = {}
         reason: StopReason | None = None
-        with LocalExecutor(
+        own = self.executor is None
+        executor = self.executor or LocalExecutor(
             n_workers=config.n_workers, memory_limit_mb=config.memory_limit_mb
-        ) as ex:
+        )
+        with executor if own else contextlib.nullcontext(executor) as ex:
             while True:
                 plan, config, deadline = self._apply_intents(plan, config, deadline, log)
                 reason = reason or self._stop_reason(config, progress, deadline)

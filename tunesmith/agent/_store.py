@@ -102,16 +102,23 @@ class RunStore:
         """Every event of the run, in order."""
         return read_events(self.events_path)
 
+    def storage(self, config: RunConfig) -> str:
+        """The study's storage for ``config``: its own, or ``RUN/study.db``."""
+        return config.storage if config.storage is not None else str(self.study_path)
+
     def trials(self) -> list[Any]:
         """The study's trials (Optuna ``FrozenTrial``), by number; empty before the first."""
         import optuna
 
-        if not self.study_path.exists():
+        from tunesmith.tools import open_storage
+
+        _, config = self.read_plan() if self.exists else (None, RunConfig())
+        if config.storage is None and not self.study_path.exists():
             return []
         try:
-            study = optuna.load_study(
-                study_name=STUDY_NAME, storage=f"sqlite:///{self.study_path}"
-            )
+            storage = open_storage(self.storage(config))
+            assert storage is not None  # a path or URL is never None
+            study = optuna.load_study(study_name=config.study_name, storage=storage)
         except KeyError:
             return []
         return list(study.get_trials(deepcopy=False))
