@@ -71,6 +71,17 @@ def test_run_view_has_one_row_per_started_trial_and_the_best_so_far(run_dir: Pat
     assert not view.maximize
 
 
+def test_the_best_curve_is_numeric_even_before_a_trial_completes(
+    tmp_path: Path, plan: object
+) -> None:
+    store = RunStore(tmp_path / "run")
+    store.write_plan(plan, RunConfig())  # type: ignore[arg-type]
+    EventLog(store.events_path).emit("trial_started", number=0, params={"learner": "ridge"})
+    curve = run_view(store.path).best_curve
+    assert curve.empty
+    assert [str(t) for t in curve.dtypes] == ["int64", "float64", "float64"]
+
+
 def test_the_learner_table_compares_learners_best_first(run_dir: Path) -> None:
     learners = run_view(run_dir).learners
     assert learners["learner"].tolist() == ["ridge", "random_forest"]

@@ -150,7 +150,9 @@ def _best_curve(events: list[Event], maximize: bool) -> pd.DataFrame:
             best = float(value)
         rows.append({"trial": event.payload.get("number"),
                      "elapsed_s": round(event.time - start, 1), "best": best})  # fmt: skip
-    return pd.DataFrame(rows, columns=["trial", "elapsed_s", "best"])
+    frame = pd.DataFrame(rows, columns=["trial", "elapsed_s", "best"])
+    # numeric even when empty: a plot keeps the axis type of the first frame it is shown
+    return frame.astype({"trial": "int64", "elapsed_s": "float64", "best": "float64"})
 
 
 def _learner_table(trials: pd.DataFrame, maximize: bool) -> pd.DataFrame:

@@ -100,7 +100,12 @@ def _layout(gr: Any, refresh_s: float) -> dict[str, Any]:
             empty["trials"], label="Trials", elem_id="trials", interactive=False, max_height=360
         )
         c["curve"] = gr.LinePlot(
-            x="trial", y="best", title="Best score so far", elem_id="curve", height=320
+            empty["curve"],
+            x="trial",
+            y="best",
+            title="Best score so far",
+            elem_id="curve",
+            height=320,
         )
     with gr.Row():
         c["learner_table"] = gr.Dataframe(

@@ -129,6 +129,13 @@ def empty_tables() -> dict[str, pd.DataFrame]:
         "trials": pd.DataFrame(columns=list(TRIAL_COLUMNS)),
         "learners": pd.DataFrame(columns=["learner", "complete", "failed", "best", "median"]),
         "importance": pd.DataFrame(columns=["parameter", "importance"]),
+        "curve": pd.DataFrame(
+            {
+                "trial": pd.Series(dtype="int64"),
+                "elapsed_s": pd.Series(dtype="float64"),
+                "best": pd.Series(dtype="float64"),
+            }
+        ),
     }
 
 
