@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 from sklearn.datasets import load_iris
 
@@ -27,9 +28,14 @@ REPLY = json.dumps({"target": "species", "task_type": "multiclass", "metric": "a
 def iris(tmp_path: Path) -> dict[str, Path]:
     frame = load_iris(as_frame=True).frame.sample(frac=1, random_state=0)
     frame["species"] = load_iris().target_names[frame.pop("target")]
-    paths = {"train": tmp_path / "train.csv", "test": tmp_path / "test.csv"}
+    paths = {"train": tmp_path / "train.csv", "test": tmp_path / "test.csv",
+             "sample": tmp_path / "sample_submission.csv"}  # fmt: skip
     frame.iloc[:120].to_csv(paths["train"], index=False)
-    frame.iloc[120:].drop(columns=["species"]).to_csv(paths["test"], index=False)
+    test = frame.iloc[120:].drop(columns=["species"]).reset_index(drop=True)
+    test.insert(0, "flower", range(len(test)))
+    test.to_csv(paths["test"], index=False)
+    sample = pd.DataFrame({"flower": test["flower"][::-1], "species": "setosa"})
+    sample.to_csv(paths["sample"], index=False)
     return paths
 
 
@@ -79,6 +85,8 @@ def test_plan_run_follow_up_and_downloads(tmp_path: Path, iris: dict[str, Path])
     h = _handlers(tmp_path, [REPLY])
     _, session, _ = h.uploader("train")(str(iris["train"]), None)
     h.uploader("test")(str(iris["test"]), session)
+    h.uploader("sample")(str(iris["sample"]), session)
+    assert "Loaded the sample submission **sample_submission.csv**" in _last(session.chat)
     *_, plan_outputs = h.send("Predict `species`; accuracy.", session)
     assert "**target:** `species` (multiclass) _(request)_" in _last(session.chat)
     assert session.plan is not None
@@ -97,6 +105,9 @@ def test_plan_run_follow_up_and_downloads(tmp_path: Path, iris: dict[str, Path])
     downloads = final[-len(DOWNLOADS) :]
     assert [d.value["orig_name"] for d in downloads] == ["submission.csv", "model.joblib",
                                                        "report.html"]  # fmt: skip
+    submission = pd.read_csv(downloads[0].value["path"])  # in the sample's format and order
+    assert submission.columns.tolist() == ["flower", "species"]
+    assert submission["flower"].tolist() == list(range(29, -1, -1))
     assert "4 complete" in final[1]
     assert len(final[2]) == 4  # the trial table
     assert set(final[4]["learner"]) <= {"logistic_regression", "random_forest"}

@@ -98,6 +98,7 @@ def test_rendered_status_and_tables_name_the_metric(run_dir: Path) -> None:
     assert "2 complete, 1 failed, 1 running" in status
     assert "best rmse **40** (trial 2, ridge)" in status
     assert "rmse" in r.trial_rows(view).columns
+    assert r.trial_rows(view)["trial"].tolist() == [3, 2, 1, 0]  # newest first
     assert "best rmse" in r.learner_rows(view).columns
 
 

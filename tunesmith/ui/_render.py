@@ -102,9 +102,10 @@ def finished_text(view: RunView) -> str:
 
 
 def trial_rows(view: RunView) -> pd.DataFrame:
-    """The trial table as shown: the score column named after the metric, rounded."""
-    frame = view.trials.rename(columns={"score": view.metric})
-    return frame.round({view.metric: 5, "duration_s": 1})
+    """The trial table as shown: newest first (the table shows the rows at its top while the
+    search goes on), the score column named after the metric, rounded."""
+    frame = view.trials.rename(columns={"score": view.metric}).iloc[::-1]
+    return frame.round({view.metric: 5, "duration_s": 1}).reset_index(drop=True)
 
 
 def learner_rows(view: RunView) -> pd.DataFrame:
