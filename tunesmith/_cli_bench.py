@@ -1,4 +1,4 @@
-"""``tunesmith bench``: build the Kaggle-style task suite and grade submissions on it."""
+"""``tunesmith bench``: the Kaggle-style task suite and its grader; optimisers on Bayesmark."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 bench_app = typer.Typer(
     name="bench",
-    help="Benchmarks: build the Kaggle-style task suite, grade submissions on it.",
+    help="Benchmarks: build the Kaggle-style task suite, grade submissions, compare optimisers.",
     no_args_is_help=True,
     add_completion=False,
 )
@@ -188,19 +188,22 @@ def hpo(
     from rich.console import Console
     from rich.progress import Progress
 
-    from tunesmith.evaluation.bayesmark import markdown_table, run_benchmark
+    from tunesmith.evaluation.bayesmark import markdown_table, resolve_problems, run_benchmark
+    from tunesmith.evaluation.bayesmark._methods import expand_controls
 
     console = Console()
     names = _names(optimizers)
+    seed_list = _seeds(seeds)
     try:
+        total = len(resolve_problems(problems)) * len(expand_controls(names)) * len(seed_list)
         with Progress(console=console, transient=True) as bar:
-            task = bar.add_task("runs", total=None)
+            task = bar.add_task("runs", total=total)
 
             def on_cell(cell: tuple[str, str, int], rows: object, reused: bool) -> None:
                 bar.update(task, advance=1, description=f"{'/'.join(map(str, cell))}")
 
             result = run_benchmark(
-                problems, names, _seeds(seeds), out, n_init=n_init, n_trials=n_trials,
+                problems, names, seed_list, out, n_init=n_init, n_trials=n_trials,
                 jobs=jobs, resume=resume, on_cell=on_cell,
             )  # fmt: skip
     except TunesmithError as exc:

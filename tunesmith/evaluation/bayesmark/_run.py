@@ -200,7 +200,8 @@ def run_cells(
     if jobs < 1:
         raise ConfigurationError(f"jobs must be at least 1, got {jobs}.")
     for problem, method, _ in cells:  # fail before any work on a bad name
-        get_problem(problem), get_method(method)
+        get_problem(problem)
+        get_method(method)
     done: dict[Cell, list[Evaluation]] = {}
     todo = []
     for cell in cells:
