@@ -113,9 +113,14 @@ class LlamaCppChat(BaseChatModel):
 def _usable_cores() -> int:
     # llama-cpp-python defaults to half the cores, which on a 2-core laptop is one.
     try:
-        return max(1, len(os.sched_getaffinity(0)))
+        cores = max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
+        cores = max(1, os.cpu_count() or 1)
+    # llama.cpp's threads meet at a barrier after every operation, so on a machine busier than
+    # its cores a descheduled thread stalls the others: at a load of ~4.5 on 2 cores, one
+    # thread took 10-13 s for a 20-token reply to a 360-token prompt, two threads 14-18 s.
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
+    return max(1, cores // 2) if load > cores else cores
 
 
 def _warn_if_amx(llama_cpp: Any) -> None:
