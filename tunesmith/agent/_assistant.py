@@ -19,13 +19,13 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from tunesmith.agent._config import RunConfig, RunSummary
+from tunesmith.agent._config import RunConfig, RunSummary, settings_error
 from tunesmith.agent._events import Event
 from tunesmith.agent._live import LiveRun
 from tunesmith.agent._loop import RunLoop
 from tunesmith.agent._plan import Plan, check_request, make_plan
 from tunesmith.agent._store import RunStore
-from tunesmith.core.errors import ConfigurationError, validation_issues
+from tunesmith.core.errors import ConfigurationError
 from tunesmith.tools import read_table
 
 if TYPE_CHECKING:
@@ -328,20 +328,14 @@ def _edit(plan: Plan, **changes: Any) -> Plan:
         fields["validation"] = Validation.model_validate(validation)
         return Plan.model_validate(fields | given)
     except ValidationError as exc:
-        problems = "; ".join(f"{loc}: {msg} (got {value!r})"
-                             for loc, msg, value in validation_issues(exc))  # fmt: skip
-        raise ConfigurationError(f"Invalid plan settings: {problems}.") from None
+        raise settings_error(exc, "plan settings") from None
 
 
 def _config(fields: dict[str, Any]) -> RunConfig:
     try:
         return RunConfig.model_validate(fields)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{loc or 'config'}: {msg} (got {value!r})"
-            for loc, msg, value in validation_issues(exc)
+        fix = (
+            "e.g. time_budget=60 (seconds, > 0), max_trials=50 (>= 1), cv_folds between 2 and 20."
         )
-        raise ConfigurationError(
-            f"Invalid run settings: {problems}. Fix: e.g. time_budget=60 (seconds, > 0), "
-            "max_trials=50 (>= 1), cv_folds between 2 and 20."
-        ) from None
+        raise settings_error(exc, "run settings", fix) from None

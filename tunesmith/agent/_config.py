@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from tunesmith.core.errors import ConfigurationError, validation_issues
 
 StopReason = Literal["user", "max_trials", "time_budget", "plateau", "error"]
 
@@ -87,3 +89,11 @@ class RunSummary(BaseModel):
     model_path: str | None
     submission_path: str | None
     wall_time_s: float
+
+
+def settings_error(exc: ValidationError, what: str, fix: str = "") -> ConfigurationError:
+    """A ConfigurationError listing each invalid setting of ``exc``, and the fix."""
+    problems = "; ".join(
+        f"{loc or 'config'}: {msg} (got {value!r})" for loc, msg, value in validation_issues(exc)
+    )
+    return ConfigurationError(f"Invalid {what}: {problems}.{' Fix: ' + fix if fix else ''}")

@@ -48,8 +48,8 @@ METRIC_MEANINGS = {
 }
 
 
-class PlanDraft(BaseModel):
-    """What to predict, how to score it, and which learners to try first."""
+class _Reply(BaseModel):
+    """What the LLM fills in (the grammar is built from these fields)."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -60,21 +60,14 @@ class PlanDraft(BaseModel):
         min_length=1, max_length=4, description="Model families to try first (catalogue names)."
     )
     reason: str = Field(max_length=200, description="One short sentence on why these choices.")
+
+
+class PlanDraft(_Reply):
+    """What to predict, how to score it, and which learners to try first (and why each)."""
+
     learner_reasons: dict[str, str] = Field(
         default_factory=dict, description="Why each learner is worth trying."
     )
-
-
-class _Reply(BaseModel):
-    """What the LLM fills in; turned into a PlanDraft."""
-
-    target: str = Field(description="The column to predict; exactly one of the table's columns.")
-    task_type: TaskType = Field(description="binary, multiclass or regression.")
-    metric: Metric = Field(description="The metric the request asks to optimise.")
-    learners: list[str] = Field(
-        min_length=1, max_length=4, description="Model families to try first (catalogue names)."
-    )
-    reason: str = Field(max_length=200, description="One short sentence on why these choices.")
 
 
 def _schema_for(
@@ -242,13 +235,8 @@ def draft_plan(
 
 
 def _to_draft(reply: _Reply) -> PlanDraft:
-    return PlanDraft(
-        target=reply.target,
-        task_type=reply.task_type,
-        metric=reply.metric,
-        learners=list(dict.fromkeys(reply.learners)),
-        reason=reply.reason,
-    )
+    fields = reply.model_dump(include=set(_Reply.model_fields))
+    return PlanDraft(**fields | {"learners": list(dict.fromkeys(reply.learners))})
 
 
 def learner_reasons(learners: Sequence[str], data: pd.DataFrame, target: str) -> dict[str, str]:

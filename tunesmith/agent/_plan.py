@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from tunesmith.agent import _request as rq
-from tunesmith.agent._config import RunConfig
+from tunesmith.agent._config import RunConfig, settings_error
 from tunesmith.agent._draft import PlanDraft, check_draft, check_target_values, draft_plan
-from tunesmith.core.errors import ClarificationNeeded, ConfigurationError, validation_issues
+from tunesmith.core.errors import ClarificationNeeded, ConfigurationError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -281,12 +281,8 @@ def _check_settings(overrides: dict[str, Any]) -> dict[str, Any]:
     try:
         RunConfig.model_validate({"time_budget_s": 1.0} | given)
     except ValidationError as exc:
-        problems = "; ".join(f"{loc}: {msg} (got {value!r})"
-                             for loc, msg, value in validation_issues(exc))  # fmt: skip
-        raise ConfigurationError(
-            f"Invalid run settings: {problems}. Fix: time_budget=60 (seconds, > 0), "
-            "max_trials=50 (>= 1), cv_folds between 2 and 20."
-        ) from None
+        fix = "time_budget=60 (seconds, > 0), max_trials=50 (>= 1), cv_folds between 2 and 20."
+        raise settings_error(exc, "run settings", fix) from None
     return given
 
 
@@ -332,12 +328,8 @@ def complete_plan(
             **fields,
         )
     except ValidationError as exc:
-        problems = "; ".join(f"{loc}: {msg} (got {value!r})"
-                             for loc, msg, value in validation_issues(exc))  # fmt: skip
-        raise ConfigurationError(
-            f"Invalid plan settings: {problems}. Fix: a time budget > 0 seconds, max_trials "
-            ">= 1, cv_folds between 2 and 20."
-        ) from None
+        fix = "a time budget > 0 seconds, max_trials >= 1, cv_folds between 2 and 20."
+        raise settings_error(exc, "plan settings", fix) from None
 
 
 ENSEMBLES = ("hist_gradient_boosting", "lightgbm", "xgboost", "random_forest", "extra_trees")

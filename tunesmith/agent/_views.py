@@ -15,10 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
+from tunesmith.agent._config import settings_error
 from tunesmith.agent._events import Event
 from tunesmith.agent._plan import Plan, search_space_summary
 from tunesmith.agent._store import RunStore
-from tunesmith.core.errors import ConfigurationError, validation_issues
+from tunesmith.core.errors import ConfigurationError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -244,11 +245,8 @@ def edit_plan(
     try:
         return Plan.model_validate({**fields, "decided_by": decided})
     except ValidationError as exc:
-        problems = "; ".join(f"{loc}: {msg} (got {value!r})"
-                             for loc, msg, value in validation_issues(exc))  # fmt: skip
-        raise ConfigurationError(
-            f"Invalid plan settings: {problems}. Fix: a time budget > 0 seconds, max trials >= 1."
-        ) from None
+        fix = "a time budget > 0 seconds, max trials >= 1."
+        raise settings_error(exc, "plan settings", fix) from None
 
 
 def resume_live(assistant: Assistant, out_dir: str | os.PathLike[str], **options: Any) -> LiveRun:
