@@ -38,6 +38,22 @@ class OptimizerInfo:
     stateless: bool = False
 
 
+# HybridSampler's keyword options (tools/_llm_sampler.py), with its defaults.
+_LLM_OPTIONS: dict[str, Any] = {
+    "llm": None,
+    "reader": None,
+    "context": None,
+    "defaults": None,
+    "n_warmup": 5,
+    "n_candidates": 10,
+    "n_llm_candidates": 2,
+    "n_members": 2,
+    "history_cap": 30,
+    "alpha": 0.1,
+    "permute_scores": False,
+    "window": 5,
+    "max_failures": 3,
+}
 _MF = {"min_resource": 1, "max_resource": 81, "reduction_factor": 3}
 OPTIMIZERS: dict[str, OptimizerInfo] = {
     i.name: i
@@ -83,6 +99,20 @@ OPTIMIZERS: dict[str, OptimizerInfo] = {
             {"population_size": 50},
         ),
         OptimizerInfo("motpe", "multi-objective TPE", True, False, {"n_startup_trials": 10}),
+        OptimizerInfo(
+            "hybrid",
+            "LLM warm start + LLM/TPE candidates scored by an LLM/GP mix (GP without an LLM)",
+            False,
+            False,
+            _LLM_OPTIONS,
+        ),
+        OptimizerInfo(
+            "llm",
+            "LLM warm start + LLM/TPE candidates scored by the LLM surrogate alone",
+            False,
+            False,
+            _LLM_OPTIONS,
+        ),
     )
 }
 
@@ -137,6 +167,8 @@ def build_sampler(
             crossover=options["crossover"],
         ),
         "nsga2": lambda: s.NSGAIISampler(seed=seed, population_size=options["population_size"]),
+        "hybrid": lambda: _llm_sampler().HybridSampler(space, seed=seed, **options),
+        "llm": lambda: _llm_sampler().LLMSampler(space, seed=seed, **options),
     }
     return builders[name]()
 
@@ -210,6 +242,12 @@ def _cmaes(seed: int | None, options: Mapping[str, Any]) -> BaseSampler:
         independent_sampler=RandomSampler(seed=seed),
         warn_independent_sampling=False,
     )
+
+
+def _llm_sampler() -> Any:
+    from tunesmith.tools import _llm_sampler
+
+    return _llm_sampler
 
 
 def _cube() -> Any:

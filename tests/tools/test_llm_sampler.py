@@ -1,0 +1,174 @@
+"""HybridSampler and LLMSampler with a scripted LLM at the edge (replies, code probabilities)."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import optuna
+import pytest
+
+from tests.tools._fake_reader import ScriptedReader
+from tunesmith.core import CategoricalParam, FloatParam, SearchSpace, TrialResult
+from tunesmith.llm.testing import ScriptedChatModel
+from tunesmith.tools import make_optimizer
+from tunesmith.tools._llm_sampler import HybridSampler, LLMSampler
+from tunesmith.tools._llm_surrogate import SurrogateContext
+
+SPACE = SearchSpace(
+    params=(
+        FloatParam(name="x", low=0.0, high=1.0),
+        FloatParam(name="lr", low=1e-4, high=1.0, log=True),
+    )
+)
+CONTEXT = SurrogateContext(learner="test model", task="regression", metric="error")
+
+
+def _loss(params: dict[str, float]) -> float:
+    return (params["x"] - 0.7) ** 2 + 0.1 * (math.log10(params["lr"]) + 2) ** 2
+
+
+def _perfect() -> ScriptedReader:
+    return ScriptedReader(true_value=_loss)
+
+
+def _misled() -> ScriptedReader:
+    # Fits the prompt's scale like the perfect one, but to a function unrelated to the loss.
+    return ScriptedReader(true_value=lambda p: math.sin(20 * p["x"]) + math.cos(7 * p["lr"]))
+
+
+def _replies(n: int) -> list[str]:
+    configs = [{"x": 0.6 + 0.02 * i, "lr": 0.01} for i in range(3)]
+    return [json.dumps({"configs": configs})] * n
+
+
+def _run(optimizer: object, n: int) -> list[optuna.trial.FrozenTrial]:
+    for _ in range(n):
+        spec = optimizer.ask()  # type: ignore[attr-defined]
+        optimizer.tell(TrialResult.complete(spec, _loss(spec.params)))  # type: ignore[attr-defined]
+    return optimizer.study.trials  # type: ignore[attr-defined]
+
+
+def _sources(trials: list[optuna.trial.FrozenTrial]) -> list[str]:
+    return [t.system_attrs["tunesmith:sampler"]["source"] for t in trials]
+
+
+def test_hybrid_warm_starts_with_the_default_then_scores_llm_and_tpe_candidates() -> None:
+    model = ScriptedChatModel(replies=_replies(30))
+    reader = _perfect()
+    opt = make_optimizer(
+        "hybrid", SPACE, seed=0, llm=model, reader=reader, context=CONTEXT,
+        defaults={"x": 0.5, "lr": 0.1}, n_warmup=3,
+    )  # fmt: skip
+    trials = _run(opt, 12)
+    sources = _sources(trials)
+    assert sources[:3] == ["llm-warm-start"] * 3
+    assert trials[0].params == {"x": 0.5, "lr": 0.1}  # the default comes first
+    assert trials[1].params == {"x": 0.6, "lr": 0.01}  # then the LLM's proposals
+    assert set(sources[3:]) <= {"llm-candidate", "pool-candidate"}
+    assert reader.usage.requests > 0
+    counts = trials[-1].system_attrs["tunesmith:sampler"]
+    assert counts["llm_requests"] >= 9 + reader.usage.requests  # proposals + scoring
+    assert counts["llm_failures"] == 0
+    assert min(t.value for t in trials) < 0.01
+
+
+def test_the_mixture_trusts_the_surrogate_that_predicted_recent_trials_better() -> None:
+    weights = {}
+    for name, reader in {"good": _perfect(), "bad": _misled()}.items():
+        sampler = HybridSampler(
+            SPACE, llm=ScriptedChatModel(replies=_replies(40)), reader=reader,
+            context=CONTEXT, seed=1, n_warmup=3,
+        )  # fmt: skip
+        study = optuna.create_study(sampler=sampler)
+        study.optimize(lambda t: _loss(SPACE.suggest(t)), n_trials=14)
+        weights[name] = sampler._mixture.llm_weight()
+    assert weights["good"] > 0.9
+    assert weights["bad"] < 0.1
+
+
+def test_malformed_replies_and_a_failing_reader_fall_back_without_losing_trials() -> None:
+    model = ScriptedChatModel(replies=["not json at all"] * 60)
+    reader = ScriptedReader(true_value=_loss, fail=True)
+    opt = make_optimizer(
+        "hybrid", SPACE, seed=0, llm=model, reader=reader, context=CONTEXT, n_warmup=2,
+        max_failures=2,
+    )  # fmt: skip
+    trials = _run(opt, 8)
+    assert all(t.state == optuna.trial.TrialState.COMPLETE for t in trials)
+    assert set(_sources(trials)) == {"fallback"}
+    last = trials[-1].system_attrs["tunesmith:sampler"]
+    assert last["llm_failures"] == 2 + 4  # two failed trials, four unusable replies
+    # two trials of two attempts each, then the LLM is switched off: no more requests
+    assert len(model.received) == 4
+
+
+def test_out_of_range_and_duplicate_proposals_are_clipped_and_dropped() -> None:
+    reply = json.dumps({"configs": [{"x": 3.0, "lr": 0.01}, {"x": 1.0, "lr": 0.0100001}]})
+    model = ScriptedChatModel(replies=[reply] * 5)
+    opt = make_optimizer(
+        "hybrid", SPACE, seed=0, llm=model, reader=_perfect(), context=CONTEXT,
+        n_warmup=3,
+    )  # fmt: skip
+    trials = _run(opt, 3)
+    assert trials[0].params == {"x": 1.0, "lr": 0.01}  # clipped; the near-copy is dropped
+    assert _sources(trials) == ["llm-warm-start", "fallback", "fallback"]
+
+
+def test_without_an_llm_it_is_the_fallback_gp() -> None:
+    trials = _run(make_optimizer("hybrid", SPACE, seed=0), 4)
+    assert set(_sources(trials)) == {"fallback"}
+
+
+def test_llm_sampler_uses_the_llm_surrogate_alone() -> None:
+    sampler = LLMSampler(
+        SPACE, llm=ScriptedChatModel(replies=_replies(20)), reader=_perfect(),
+        context=CONTEXT, seed=0, n_warmup=2,
+    )  # fmt: skip
+    study = optuna.create_study(sampler=sampler)
+    study.optimize(lambda t: _loss(SPACE.suggest(t)), n_trials=6)
+    assert sampler._mixture.llm_weight() == 1.0
+    assert study.best_value < 0.05
+
+
+def test_conditional_space_samples_inside_the_enqueued_branch() -> None:
+    space = SearchSpace.conditional(
+        "learner",
+        {
+            "a": SearchSpace(params=(FloatParam(name="x", low=0.0, high=1.0),)),
+            "b": SearchSpace(params=(FloatParam(name="y", low=0.0, high=1.0),)),
+        },
+    )
+    reply = json.dumps({"configs": [{"x": 0.25}]})
+    reader = ScriptedReader(lambda p: 50 + 40 * p["x"])
+    opt = make_optimizer(
+        "hybrid", space, seed=0, llm=ScriptedChatModel(replies=[reply] * 20), reader=reader,
+        context={"a": CONTEXT}, n_warmup=2,
+    )  # fmt: skip
+    for _ in range(6):
+        opt.study.enqueue_trial({"learner": "a"})
+        spec = opt.ask()
+        assert set(spec.params) == {"learner", "a.x"}
+        opt.tell(TrialResult.complete(spec, 1.0 - spec.params["a.x"]))
+    sources = _sources(opt.study.trials)
+    assert sources[0] == "llm-warm-start"
+    assert opt.study.trials[0].params["a.x"] == 0.25
+    assert {"llm-candidate", "pool-candidate"} & set(sources[2:])
+    assert all("test model" in p for p in reader.prefixes)
+
+
+@pytest.mark.parametrize("choice", ["gini", "entropy"])
+def test_categorical_parameters_are_proposed_from_their_choices(choice: str) -> None:
+    space = SearchSpace(
+        params=(
+            CategoricalParam(name="criterion", choices=("gini", "entropy")),
+            FloatParam(name="x", low=0.0, high=1.0),
+        )
+    )
+    reply = json.dumps({"configs": [{"criterion": choice, "x": 0.4}]})
+    opt = make_optimizer(
+        "hybrid", space, seed=0, llm=ScriptedChatModel(replies=[reply] * 3),
+        reader=ScriptedReader(lambda p: 50.0), n_warmup=2,
+    )  # fmt: skip
+    spec = opt.ask()
+    assert spec.params == {"criterion": choice, "x": 0.4}

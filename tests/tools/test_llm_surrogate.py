@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tests.tools._fake_reader import ScriptedReader
+from tunesmith.core import FloatParam, IntParam, SearchSpace
+from tunesmith.tools._gp_surrogate import GPSurrogate, gaussian_codes
+from tunesmith.tools._llm_surrogate import LLMSurrogate, SurrogateContext
+from tunesmith.tools._llm_text import Observation, ScoreCodes
+
+SPACE = SearchSpace(
+    params=(FloatParam(name="x", low=0.0, high=1.0), IntParam(name="depth", low=1, high=9))
+)
+CONTEXT = SurrogateContext(
+    learner="random forest classifier",
+    task="binary classification",
+    metric="5-fold CV accuracy",
+    n_rows=455,
+    n_features=30,
+    n_classes=2,
+)
+
+
+def _history(values: list[float]) -> list[Observation]:
+    return [
+        Observation(n, {"x": round(0.1 * n + 0.05, 2), "depth": n % 9 + 1}, v)
+        for n, v in enumerate(values)
+    ]
+
+
+def test_prefix_tells_the_context_and_the_scale() -> None:
+    reader = ScriptedReader(lambda c: 50.0)
+    surrogate = LLMSurrogate(reader, SPACE, CONTEXT, direction="maximize", n_members=1)
+    surrogate.predict(_history([0.90, 0.95, 0.93]), [{"x": 0.5, "depth": 3}])
+    prefix = reader.prefixes[0]
+    assert "random forest classifier" in prefix
+    assert "455 rows" in prefix
+    assert "higher is better" in prefix
+    assert "- x: float in [0, 1]" in prefix
+    assert prefix.endswith("x: x=0.25, depth=3\nq: 58\n")  # 0.93 on the 10..90 scale
+
+
+def test_prediction_reads_the_code_distribution_in_objective_units() -> None:
+    # The stand-in LLM believes quality rises with x; scores are errors (lower is better).
+    reader = ScriptedReader(lambda c: 10 + 80 * c["x"])
+    history = _history([0.5, 0.4, 0.3])  # x = 0.05, 0.15, 0.25
+    surrogate = LLMSurrogate(reader, SPACE, CONTEXT, direction="minimize", n_members=2)
+    pred = surrogate.predict(history, [{"x": 0.1, "depth": 2}, {"x": 0.9, "depth": 2}])
+    assert pred.probs.shape == (2, 100)
+    assert np.allclose(pred.probs.sum(axis=1), 1.0)
+    codes = pred.codes
+    assert pred.mean() == pytest.approx(codes.value(np.array([18.0, 82.0])), abs=1e-6)
+    assert pred.std() == pytest.approx(np.full(2, 3.0 / abs(codes.slope)), rel=0.05)
+    ei = pred.expected_improvement(0.3)
+    assert ei[1] > 10 * ei[0]
+    assert pred.log_likelihood(1, float(codes.value(82))) > pred.log_likelihood(1, 0.5)
+
+
+def test_each_member_prompt_only_grows_by_appended_lines() -> None:
+    reader = ScriptedReader(lambda c: 50.0)
+    surrogate = LLMSurrogate(reader, SPACE, CONTEXT, direction="minimize", n_members=3, seed=1)
+    history = _history([0.5, 0.4, 0.45, 0.42, 0.48])
+    surrogate.predict(history, [{"x": 0.5, "depth": 1}])
+    surrogate.predict(
+        [*history, Observation(5, {"x": 0.77, "depth": 4}, 0.44)], [{"x": 0.5, "depth": 1}]
+    )
+    first, second = reader.prefixes[:3], reader.prefixes[3:]
+    for old, new in zip(first, second, strict=True):
+        assert new.startswith(old)
+        assert new[len(old) :] == "x: x=0.77, depth=4\nq: 58\n"
+    assert len(set(first)) == 3  # the members show the history in different orders
+
+
+def test_a_new_best_outside_the_scale_rescales_the_history() -> None:
+    reader = ScriptedReader(lambda c: 50.0)
+    surrogate = LLMSurrogate(reader, SPACE, CONTEXT, direction="minimize", n_members=1)
+    history = _history([0.5, 0.4])
+    surrogate.predict(history, [{"x": 0.5, "depth": 1}])
+    surrogate.predict(
+        [*history, Observation(2, {"x": 0.3, "depth": 2}, 0.1)], [{"x": 0.5, "depth": 1}]
+    )
+    assert reader.prefixes[1].count("q: 90") == 1
+    assert "x: x=0.3, depth=2\nq: 90" in reader.prefixes[1]
+
+
+def test_permuted_control_shows_the_same_configurations_with_shuffled_scores() -> None:
+    history = _history([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8])
+    prompts = []
+    for permute in (False, True):
+        reader = ScriptedReader(lambda c: 50.0)
+        LLMSurrogate(reader, SPACE, CONTEXT, n_members=1, permute_scores=permute, seed=3).predict(
+            history, [{"x": 0.5, "depth": 1}]
+        )
+        prompts.append(reader.prefixes[0])
+    plain, permuted = (p.splitlines() for p in prompts)
+    assert [line for line in plain if line.startswith("x:")] == [
+        line for line in permuted if line.startswith("x:")
+    ]
+    scores = [[line for line in p if line.startswith("q:")] for p in (plain, permuted)]
+    assert sorted(scores[0]) == sorted(scores[1])
+    assert scores[0] != scores[1]
+
+
+def test_gp_prediction_as_codes_is_a_discretised_gaussian() -> None:
+    history = [Observation(n, {"x": x, "depth": 3}, (x - 0.3) ** 2) for n, x in
+               enumerate([0.0, 0.2, 0.4, 0.6, 0.8, 1.0])]  # fmt: skip
+    mean, std = GPSurrogate(SPACE, seed=0).predict(history, [{"x": 0.3, "depth": 3}])
+    assert mean[0] == pytest.approx(0.0, abs=0.02)
+    codes = ScoreCodes([o.value for o in history], "minimize")
+    pred = gaussian_codes(mean, std, codes)
+    assert np.allclose(pred.probs.sum(axis=1), 1.0)
+    assert pred.mean_code[0] == pytest.approx(codes.slope * mean[0] + codes.offset, abs=0.6)

@@ -1,0 +1,173 @@
+"""The hybrid sampler's parts: the candidate pool, the surrogate mixture, and its counters."""
+
+from __future__ import annotations
+
+import collections
+import logging
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from tunesmith.core import SearchSpace
+from tunesmith.tools._gp_surrogate import GPSurrogate, gaussian_codes
+from tunesmith.tools._llm_propose import usable
+from tunesmith.tools._llm_surrogate import N_CODES, LLMSurrogate, Prediction
+from tunesmith.tools._llm_text import Observation
+
+if TYPE_CHECKING:
+    from optuna.study import Study
+    from optuna.trial import FrozenTrial
+
+    from tunesmith.llm import LLMCall
+
+logger = logging.getLogger(__name__)
+_W_BOUNDS = (0.02, 0.98)
+
+
+@dataclass
+class SamplerStats:
+    """What the LLM sampler spent and how often it failed (all JSON-friendly numbers)."""
+
+    calls: list[LLMCall] = field(default_factory=list)
+    failures: int = 0
+    consecutive_failures: int = 0
+    sources: dict[str, int] = field(default_factory=dict)
+    scoring: list[float] = field(default_factory=lambda: [0.0] * 5)  # req, prompt, cached, out, s
+
+    def failed(self, exc: Exception) -> None:
+        self.failures += 1
+        self.consecutive_failures += 1
+
+    def succeeded(self) -> None:
+        self.consecutive_failures = 0
+
+    def disabled(self, max_failures: int) -> bool:
+        return self.consecutive_failures >= max_failures
+
+    def scored(self, after: Sequence[float], before: Sequence[float]) -> None:
+        self.scoring = [s + a - b for s, a, b in zip(self.scoring, after, before, strict=True)]
+
+    def counts(self) -> dict[str, Any]:
+        """Totals so far: LLM requests and tokens (proposals + scoring), failures, seconds."""
+        req, prompt, cached, out, seconds = self.scoring
+        return {
+            "llm_requests": len(self.calls) + int(req),
+            "prompt_tokens": sum(c.prompt_tokens for c in self.calls) + int(prompt),
+            "cached_tokens": int(cached),
+            "completion_tokens": sum(c.completion_tokens for c in self.calls) + int(out),
+            "llm_seconds": round(sum(c.latency_s for c in self.calls) + seconds, 3),
+            "llm_failures": self.failures + sum(not c.ok for c in self.calls),
+        }
+
+
+def pool_candidates(
+    study: Study,
+    trial: FrozenTrial,
+    sub: SearchSpace,
+    history: Sequence[Observation],
+    llm_part: Sequence[Mapping[str, Any]],
+    n: int,
+    rng: np.random.Generator,
+) -> list[dict[str, Any]]:
+    """``llm_part`` first, then TPE draws (about 70%) and uniform draws, de-duplicated."""
+    rest = max(n - len(llm_part), 1)
+    drawn: list[Mapping[str, Any]] = list(llm_part)
+    drawn += _tpe_draws(study, trial, sub, math.ceil(0.7 * rest), rng)
+    pool = usable(sub, drawn, [o.params for o in history])
+    for _ in range(5):  # top up with uniform draws past any duplicates
+        if len(pool) >= n:
+            break
+        extra = sub.sample(n - len(pool), seed=int(rng.integers(2**31)))
+        pool += usable(sub, extra, [*(o.params for o in history), *pool])
+    return pool[:n]
+
+
+def _tpe_draws(
+    study: Study, trial: FrozenTrial, sub: SearchSpace, k: int, rng: np.random.Generator
+) -> list[dict[str, Any]]:
+    from optuna.samplers import TPESampler
+
+    out = []
+    distributions = sub.distributions()
+    for _ in range(k):
+        tpe = TPESampler(
+            seed=int(rng.integers(2**31)),
+            multivariate=True,
+            n_startup_trials=0,
+            warn_independent_sampling=False,
+        )
+        try:
+            draw = tpe.sample_relative(study, trial, distributions)
+        except Exception as exc:  # TPE refuses some histories; uniform draws take over
+            logger.debug("TPE draw failed: %s", exc)
+            break
+        if set(draw) == set(sub.names):
+            out.append(draw)
+    return out
+
+
+class Mixture:
+    """Mix the LLM's and the GP's predictions, weighted by recent held-out log-likelihood.
+
+    Each chosen candidate's two predictions are kept until its trial completes; then the
+    log-probability each surrogate gave to the observed score's code joins a window of
+    ``window`` trials. The LLM's weight is the posterior of a two-model average with equal
+    priors over that window, kept inside [0.02, 0.98].
+    """
+
+    def __init__(self, *, window: int = 5, llm_only: bool = False) -> None:
+        self.llm_only = llm_only
+        self._pending: dict[int, tuple[Prediction, Prediction | None]] = {}
+        self._ll: dict[str, collections.deque[float]] = {
+            s: collections.deque(maxlen=window) for s in ("llm", "gp")
+        }
+
+    def observe(self, history: Sequence[Observation]) -> None:
+        for o in history:
+            pending = self._pending.pop(o.number, None)
+            if pending is None:
+                continue
+            llm, gp = pending
+            self._ll["llm"].append(llm.log_likelihood(0, o.value))
+            if gp is not None:
+                self._ll["gp"].append(gp.log_likelihood(0, o.value))
+
+    def llm_weight(self) -> float:
+        if self.llm_only:
+            return 1.0
+        diff = sum(self._ll["llm"]) - sum(self._ll["gp"])
+        return float(np.clip(1.0 / (1.0 + math.exp(-np.clip(diff, -50, 50))), *_W_BOUNDS))
+
+    def log_likelihoods(self) -> dict[str, list[float]]:
+        return {k: list(v) for k, v in self._ll.items()}
+
+    def choose(
+        self,
+        number: int,
+        surrogate: LLMSurrogate,
+        sub: SearchSpace,
+        history: Sequence[Observation],
+        pool: Sequence[Mapping[str, Any]],
+        seed: int | None,
+    ) -> int:
+        """Index in ``pool`` of the candidate with the largest expected improvement."""
+        llm = surrogate.predict(history, pool)
+        gp = None
+        probs = llm.probs
+        if not self.llm_only:
+            mean, std = GPSurrogate(sub, seed=seed).predict(history, pool)
+            gp = gaussian_codes(mean, std, llm.codes)
+            w = self.llm_weight()
+            probs = w * llm.probs + (1.0 - w) * gp.probs
+        codes = llm.codes
+        best = max(codes.slope * o.value + codes.offset for o in history)
+        ei = probs @ np.maximum(np.arange(N_CODES) - best, 0.0)
+        chosen = int(np.argmax(ei))
+        self._pending[number] = (
+            Prediction(llm.probs[chosen : chosen + 1], codes),
+            None if gp is None else Prediction(gp.probs[chosen : chosen + 1], codes),
+        )
+        return chosen

@@ -1,0 +1,301 @@
+"""``HybridSampler`` and ``LLMSampler``: Optuna samplers driven by the LLM surrogate.
+
+Per trial (in the branch of a conditional space that the trial's fixed parameters select):
+
+1. **Warm start.** While the branch has fewer than ``n_warmup`` complete trials, the default
+   configuration and then the LLM's zero-shot proposals are tried.
+2. **Candidates.** ``n_llm_candidates`` target-conditioned LLM proposals, pooled with TPE draws
+   and uniform draws up to ``n_candidates``, so the pool never collapses onto the bounds.
+3. **Scoring.** The LLM surrogate's predictive distribution (one pass per candidate and
+   prompt) and, in the hybrid, a GP's, mixed with weights that follow each surrogate's
+   log-likelihood of the last ``window`` trials, scored before they were observed. The
+   candidate with the largest expected improvement is returned.
+
+Without an LLM, or after ``max_failures`` LLM failures in a row, every trial goes to the
+fallback sampler (Optuna's GP sampler; TPE on a conditional space). Per-trial provenance and
+the running counts are stored in the trial's system attribute ``tunesmith:sampler``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from optuna.samplers import BaseSampler
+from optuna.study import StudyDirection
+from optuna.trial import TrialState
+
+from tunesmith.core import SearchSpace
+from tunesmith.tools import _llm_propose
+from tunesmith.tools._llm_pool import Mixture, SamplerStats, pool_candidates
+from tunesmith.tools._llm_surrogate import LLMSurrogate, SurrogateContext
+from tunesmith.tools._llm_text import Observation, format_config
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+    from optuna.distributions import BaseDistribution
+    from optuna.study import Study
+    from optuna.trial import FrozenTrial
+
+    from tunesmith.llm import ScoreReader
+
+logger = logging.getLogger(__name__)
+_ATTR = "tunesmith:sampler"
+_DEFAULT_CONTEXT = SurrogateContext(learner="model", task="an optimisation", metric="the score")
+
+
+class HybridSampler(BaseSampler):
+    """LLM warm start, then LLM + TPE candidates scored by a likelihood-weighted LLM/GP mix.
+
+    Args:
+        space: The study's search space (conditional spaces work per branch).
+        llm: A chat model, an ``llm.load`` spec (e.g. ``"embedded"``), or None for the
+            fallback alone.
+        reader: The score reader to use instead of ``tunesmith.llm.score_reader(llm)``.
+        context: What is tuned: one :class:`SurrogateContext`, or one per branch value.
+        defaults: Default configuration(s) tried first: one mapping, or one per branch value.
+        seed: Seed of every random choice.
+        n_warmup: Complete trials per branch before candidates are scored.
+        n_candidates: Pool size per trial.
+        n_llm_candidates: How many of the pool the LLM writes.
+        n_members: Differently ordered prompts in the LLM surrogate's ensemble.
+        history_cap: Most history points shown to the LLM.
+        alpha: Exploration of the LLM's target score (LLAMBO's alpha).
+        use_gp: Mix in the GP (False: the LLM surrogate alone, :class:`LLMSampler`).
+        permute_scores: Control: the LLM sees the history with its scores permuted.
+        window: Recent trials whose log-likelihood sets the mixture weights.
+        max_failures: LLM failures in a row before the LLM is switched off for the study.
+    """
+
+    def __init__(
+        self,
+        space: SearchSpace,
+        *,
+        llm: BaseChatModel | str | None = None,
+        reader: ScoreReader | None = None,
+        context: SurrogateContext | Mapping[Any, SurrogateContext] | None = None,
+        defaults: Mapping[str, Any] | Mapping[Any, Mapping[str, Any]] | None = None,
+        seed: int | None = None,
+        n_warmup: int = 5,
+        n_candidates: int = 10,
+        n_llm_candidates: int = 2,
+        n_members: int = 2,
+        history_cap: int = 30,
+        alpha: float = 0.1,
+        use_gp: bool = True,
+        permute_scores: bool = False,
+        window: int = 5,
+        max_failures: int = 3,
+    ) -> None:
+        self.space = space
+        self.llm = llm
+        self.reader = reader
+        self.context = context
+        self.defaults = defaults
+        self.seed = seed
+        self.n_warmup = n_warmup
+        self.n_candidates = n_candidates
+        self.n_llm_candidates = n_llm_candidates
+        self.n_members = n_members
+        self.history_cap = history_cap
+        self.alpha = alpha
+        self.use_gp = use_gp
+        self.permute_scores = permute_scores
+        self.window = window
+        self.max_failures = max_failures
+        self.stats = SamplerStats()
+        self._distributions = space.distributions()
+        self._fallback = _fallback(space, seed)
+        self._model: Any = None
+        self._surrogates: dict[Any, LLMSurrogate] = {}
+        self._warm: dict[Any, list[dict[str, Any]]] = {}
+        self._mixture = Mixture(window=window, llm_only=not use_gp)
+
+    # -- Optuna interface ---------------------------------------------------------------------
+
+    def reseed_rng(self) -> None:
+        self._fallback.reseed_rng()
+
+    def before_trial(self, study: Study, trial: FrozenTrial) -> None:
+        self._fallback.before_trial(study, trial)
+
+    def after_trial(self, study: Study, trial: FrozenTrial, state: Any, values: Any) -> None:
+        self._fallback.after_trial(study, trial, state, values)
+
+    def infer_relative_search_space(
+        self, study: Study, trial: FrozenTrial
+    ) -> dict[str, BaseDistribution]:
+        return dict(self._distributions)
+
+    def sample_independent(
+        self, study: Study, trial: FrozenTrial, name: str, distribution: BaseDistribution
+    ) -> Any:
+        return self._fallback.sample_independent(study, trial, name, distribution)
+
+    def sample_relative(
+        self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
+    ) -> dict[str, Any]:
+        fixed = dict(trial.system_attrs.get("fixed_params", {}))
+        branch = self._branch(fixed)
+        if branch is None or len(study.directions) != 1:
+            return self._delegate(study, trial, "fallback")
+        key, sub = branch
+        if not sub.params:
+            return {}
+        history = self._history(study, sub, fixed)
+        self._mixture.observe(history)
+        try:
+            config, source = self._propose(study, trial, key, sub, history)
+        except Exception as exc:  # an LLM failure must never end the study
+            self.stats.failed(exc)
+            logger.warning("LLM sampler failed on trial %d (%s); falling back", trial.number, exc)
+            config, source = None, "fallback"
+        if self.stats.consecutive_failures == 0 and config is not None:
+            self._record(study, trial, source)
+            return config
+        return self._delegate(study, trial, "fallback")
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def _propose(
+        self, study: Study, trial: FrozenTrial, key: Any, sub: SearchSpace, history: list[Any]
+    ) -> tuple[dict[str, Any] | None, str]:
+        model = self._llm()
+        if model is None:
+            return None, "fallback"
+        if len(history) < self.n_warmup:
+            config = self._warm_config(model, key, sub, history, _direction(study))
+            return config, "llm-warm-start"
+        if len(history) < 2:
+            return None, "fallback"
+        context = self._context(key)
+        direction = _direction(study)
+        rng = np.random.default_rng(None if self.seed is None else [self.seed, trial.number])
+        llm_part = _llm_propose.candidates(
+            model, sub, context, history, self.n_llm_candidates,
+            direction=direction, alpha=self.alpha, calls=self.stats.calls,
+        )  # fmt: skip
+        pool = pool_candidates(study, trial, sub, history, llm_part, self.n_candidates, rng)
+        surrogate = self._surrogate(key, sub, context, direction)
+        before = _usage(surrogate)
+        chosen = self._mixture.choose(trial.number, surrogate, sub, history, pool, self.seed)
+        self.stats.scored(_usage(surrogate), before)
+        self.stats.succeeded()
+        source = "llm-candidate" if chosen < len(llm_part) else "pool-candidate"
+        return dict(pool[chosen]), source
+
+    def _warm_config(
+        self, model: Any, key: Any, sub: SearchSpace, history: list[Any], direction: Any
+    ) -> dict[str, Any] | None:
+        if key not in self._warm:
+            self._warm[key] = _llm_propose.warm_start(
+                model, sub, self._context(key), self.n_warmup,
+                direction=direction, default=self._default(key, sub), calls=self.stats.calls,
+            )  # fmt: skip
+            self.stats.succeeded()
+        tried = {format_config(sub, o.params) for o in history}
+        for config in self._warm[key]:
+            if format_config(sub, config) not in tried:
+                return config
+        return None
+
+    def _llm(self) -> Any:
+        if self.llm is None or self.stats.disabled(self.max_failures):
+            return None
+        if self._model is None:
+            from tunesmith.llm import load
+
+            self._model = load(self.llm) if isinstance(self.llm, str) else self.llm
+        return self._model
+
+    def _surrogate(
+        self, key: Any, sub: SearchSpace, context: SurrogateContext, direction: Any
+    ) -> LLMSurrogate:
+        if key not in self._surrogates:
+            reader = self.reader
+            if reader is None:
+                from tunesmith.llm import score_reader
+
+                reader = score_reader(self._model)
+            self._surrogates[key] = LLMSurrogate(
+                reader, sub, context, direction=direction,
+                n_members=self.n_members, history_cap=self.history_cap,
+                permute_scores=self.permute_scores, seed=self.seed,
+            )  # fmt: skip
+        return self._surrogates[key]
+
+    def _context(self, key: Any) -> SurrogateContext:
+        if isinstance(self.context, SurrogateContext):
+            return self.context
+        if isinstance(self.context, Mapping) and key in self.context:
+            return self.context[key]
+        return _DEFAULT_CONTEXT
+
+    def _default(self, key: Any, sub: SearchSpace) -> Mapping[str, Any] | None:
+        if not self.defaults:
+            return None
+        if key in self.defaults and isinstance(self.defaults[key], Mapping):
+            prefix = f"{key}."
+            return {f"{prefix}{k}": v for k, v in self.defaults[key].items()}
+        return {k: v for k, v in self.defaults.items() if k in sub.names}
+
+    def _branch(self, fixed: Mapping[str, Any]) -> tuple[Any, SearchSpace] | None:
+        """The branch key and the flat sub-space left to sample, or None if it is not flat."""
+        parents = {c.parent for c in self.space.conditions.values()}
+        active = [p for p in self.space.params if self.space.is_active(p.name, fixed)]
+        if any(p.name in parents and p.name not in fixed for p in active):
+            return None
+        free = [p for p in active if p.name not in fixed and p.name not in parents]
+        pairs = tuple(sorted((k, str(v)) for k, v in fixed.items() if k in parents))
+        return (pairs[0][1] if len(pairs) == 1 else pairs), SearchSpace(params=tuple(free))
+
+    def _history(
+        self, study: Study, sub: SearchSpace, fixed: Mapping[str, Any]
+    ) -> list[Observation]:
+        parents = {c.parent for c in self.space.conditions.values()}
+        out = []
+        for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)):
+            if all(t.params.get(k) == v for k, v in fixed.items() if k in parents) and all(
+                n in t.params for n in sub.names
+            ):
+                value = t.value if t.value is not None and np.isfinite(t.value) else None
+                if value is not None:
+                    out.append(Observation(t.number, {n: t.params[n] for n in sub.names}, value))
+        return out
+
+    def _delegate(self, study: Study, trial: FrozenTrial, source: str) -> dict[str, Any]:
+        self._record(study, trial, source)
+        space = self._fallback.infer_relative_search_space(study, trial)
+        return self._fallback.sample_relative(study, trial, space) if space else {}
+
+    def _record(self, study: Study, trial: FrozenTrial, source: str) -> None:
+        self.stats.sources[source] = self.stats.sources.get(source, 0) + 1
+        study._storage.set_trial_system_attr(
+            trial._trial_id, _ATTR, {"source": source, **self.stats.counts()}
+        )
+
+
+class LLMSampler(HybridSampler):
+    """The LLM alone: warm start, LLM + TPE candidates, scored by the LLM surrogate only."""
+
+    def __init__(self, space: SearchSpace, **options: Any) -> None:
+        options.setdefault("use_gp", False)
+        super().__init__(space, **options)
+
+
+def _direction(study: Study) -> Any:
+    return "minimize" if study.direction == StudyDirection.MINIMIZE else "maximize"
+
+
+def _usage(surrogate: LLMSurrogate) -> Any:
+    u = surrogate.reader.usage
+    return (u.requests, u.prompt_tokens, u.cached_tokens, u.completion_tokens, u.seconds)
+
+
+def _fallback(space: SearchSpace, seed: int | None) -> BaseSampler:
+    from tunesmith.tools._samplers import build_sampler, resolve_options
+
+    name = "tpe" if space.conditions else "gp"
+    return build_sampler(name, space, seed, resolve_options(name, {}))

@@ -1,0 +1,216 @@
+"""The LLM as a discriminative surrogate: a predictive distribution per candidate, in one pass.
+
+The history is written once into a text prefix; each candidate is a short continuation, and the
+model's next-token probabilities over the two-digit quality code are its predictive
+distribution (:func:`tunesmith.llm.score_reader`). ``n_members`` prefixes that hold the history
+in different orders form an ensemble (LLAMBO's shuffled prompts); their distributions are
+averaged. Each member's order only ever grows by appending new points, so the backend's KV
+cache of that prefix stays valid from one iteration to the next, and the score scale is kept
+until a point leaves it, so new lines do not rewrite old ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from tunesmith.core import SearchSpace
+from tunesmith.prompts import render
+from tunesmith.tools._llm_text import (
+    N_CODES,
+    Direction,
+    Observation,
+    ScoreCodes,
+    describe_param,
+    format_config,
+    select_history,
+)
+
+if TYPE_CHECKING:
+    from tunesmith.llm import ScoreReader
+
+_CODES = np.arange(N_CODES, dtype=float)
+_STICKY = (3, 96)  # keep the score scale while every shown value codes inside this range
+
+
+@dataclass(frozen=True)
+class SurrogateContext:
+    """What the LLM is told about the model being tuned and its data.
+
+    Attributes:
+        learner: The model family, e.g. ``"random forest classifier"``.
+        task: E.g. ``"binary classification"``.
+        metric: The objective as people name it, e.g. ``"5-fold CV accuracy"``.
+        n_rows: Training rows, if known.
+        n_features: Feature columns, if known.
+        n_classes: Classes of a classification target, if known.
+        notes: Anything else worth a sentence (feature types, imbalance).
+    """
+
+    learner: str
+    task: str
+    metric: str
+    n_rows: int | None = None
+    n_features: int | None = None
+    n_classes: int | None = None
+    notes: str = ""
+
+    def describe(self, direction: Direction) -> str:
+        return render(
+            "surrogate_context",
+            learner=self.learner,
+            task=self.task,
+            metric=self.metric,
+            n_rows=self.n_rows,
+            n_features=self.n_features,
+            n_classes=self.n_classes,
+            notes=self.notes,
+            direction=direction,
+        )
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """Predictive distributions of candidates' quality codes, and the scale they live on."""
+
+    probs: np.ndarray  # (n_candidates, 100), rows sum to 1
+    codes: ScoreCodes
+
+    @property
+    def mean_code(self) -> np.ndarray:
+        return np.asarray(self.probs @ _CODES)
+
+    @property
+    def std_code(self) -> np.ndarray:
+        var = self.probs @ (_CODES**2) - self.mean_code**2
+        return np.sqrt(np.maximum(var, 0.0))
+
+    def mean(self) -> np.ndarray:
+        """Predicted objective values."""
+        return np.asarray(self.codes.value(self.mean_code))
+
+    def std(self) -> np.ndarray:
+        """Predicted standard deviation, in objective units."""
+        return np.asarray(self.std_code / abs(self.codes.slope))
+
+    def expected_improvement(self, best_value: float) -> np.ndarray:
+        """EI over the incumbent, in code units, from the full discrete distribution."""
+        best = self.codes.slope * best_value + self.codes.offset
+        return np.asarray(self.probs @ np.maximum(_CODES - best, 0.0))
+
+    def log_likelihood(self, index: int, value: float, floor: float = 1e-3) -> float:
+        """Log-probability of the code bin that ``value`` falls in, for candidate ``index``."""
+        code = self.codes.code(value)
+        return float(np.log(max(float(self.probs[index, code]), floor)))
+
+
+@dataclass
+class _Member:
+    order: list[int] = field(default_factory=list)
+
+
+class LLMSurrogate:
+    """Predict candidates' scores with an LLM, as an ensemble of differently ordered prompts.
+
+    Args:
+        reader: The backend's score reader (``tunesmith.llm.score_reader(model)``).
+        space: The (flat) space the candidates come from.
+        context: What the model and data are.
+        direction: Whether the objective is minimised or maximised.
+        n_members: Prompts with the history in different orders.
+        history_cap: Most examples shown; beyond it, the best third and the most recent.
+        permute_scores: A control: shuffle the scores across the shown configurations, so the
+            LLM sees the right configurations with the wrong scores.
+        seed: Seed of the orders and of the permutation.
+    """
+
+    def __init__(
+        self,
+        reader: ScoreReader,
+        space: SearchSpace,
+        context: SurrogateContext,
+        *,
+        direction: Direction = "minimize",
+        n_members: int = 2,
+        history_cap: int = 30,
+        permute_scores: bool = False,
+        seed: int | None = 0,
+    ) -> None:
+        self.reader = reader
+        self.space = space
+        self.context = context
+        self.direction = direction
+        self.n_members = n_members
+        self.history_cap = history_cap
+        self.permute_scores = permute_scores
+        self.seed = seed
+        self._members = [_Member() for _ in range(n_members)]
+        self._codes: ScoreCodes | None = None
+
+    def predict(
+        self, history: Sequence[Observation], candidates: Sequence[Mapping[str, Any]]
+    ) -> Prediction:
+        """Predictive distributions for ``candidates`` given the observed ``history``."""
+        if not history:
+            raise ValueError("The LLM surrogate needs at least one observation.")
+        shown = self._shown(history)
+        codes = self._scale(shown)
+        header = self._header()
+        continuations = [f"x: {format_config(self.space, c)}\nq: " for c in candidates]
+        probs = np.zeros((len(candidates), N_CODES))
+        if not candidates:
+            return Prediction(probs, codes)
+        for k, member in enumerate(self._members):
+            prefix = header + "".join(self._lines(member, k, shown, codes))
+            probs += self.reader.score_codes(prefix, continuations)
+        return Prediction(probs / self.n_members, codes)
+
+    def _shown(self, history: Sequence[Observation]) -> list[Observation]:
+        shown = select_history(history, self.direction, self.history_cap)
+        if not self.permute_scores:
+            return shown
+        rng = np.random.default_rng(None if self.seed is None else [self.seed, len(shown)])
+        values = rng.permutation([o.value for o in shown])
+        return [
+            Observation(o.number, o.params, float(v)) for o, v in zip(shown, values, strict=True)
+        ]
+
+    def _scale(self, shown: Sequence[Observation]) -> ScoreCodes:
+        values = [o.value for o in shown]
+        old = self._codes
+        if old is not None:
+            raw = [old.slope * v + old.offset for v in values]
+            if _STICKY[0] <= min(raw) and max(raw) <= _STICKY[1]:
+                return old
+        self._codes = ScoreCodes(values, self.direction)
+        return self._codes
+
+    def _header(self) -> str:
+        return (
+            render(
+                "surrogate_prefix",
+                context=self.context.describe(self.direction),
+                params=[describe_param(p) for p in self.space.params],
+                metric=self.context.metric,
+            )
+            + "\n"
+        )
+
+    def _lines(
+        self, member: _Member, k: int, shown: Sequence[Observation], codes: ScoreCodes
+    ) -> list[str]:
+        by_number = {o.number: o for o in shown}
+        kept = [n for n in member.order if n in by_number]
+        new = [o.number for o in shown if o.number not in set(kept)]
+        if k > 0:  # member 0 keeps trial order; the others append new points shuffled
+            seed = None if self.seed is None else [self.seed, k, len(kept)]
+            new = list(np.random.default_rng(seed).permutation(new))
+        member.order = kept + [int(n) for n in new]
+        return [
+            f"x: {format_config(self.space, by_number[n].params)}\n"
+            f"q: {codes.text(by_number[n].value)}\n"
+            for n in member.order
+        ]

@@ -1,0 +1,125 @@
+"""How the LLM surrogate writes configurations and scores as text (fixing LLAMBO's defects).
+
+* Numbers keep significant digits, not "the decimals of the lower bound": floats get three
+  significant digits, log-scale floats scientific notation (``1.2e-03``), integers stay exact.
+* Scores are normalised to a two-digit quality code: on the history shown, the worst observed
+  score is written ``10`` and the best ``90``, so a candidate can be predicted better than the
+  best (up to 99) or worse than the worst (down to 00). Higher is better for every metric.
+* The history is capped to the best and the most recent points.
+
+Two configurations that print the same are duplicates: the LLM cannot tell them apart.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+
+from tunesmith.core import BoolParam, CategoricalParam, FloatParam, IntParam, SearchSpace
+
+Direction = Literal["minimize", "maximize"]
+N_CODES = 100
+_LOW_CODE, _HIGH_CODE = 10.0, 90.0
+
+
+@dataclass(frozen=True)
+class Observation:
+    """One evaluated configuration of the history the LLM reads."""
+
+    number: int
+    params: Mapping[str, Any]
+    value: float
+
+
+def format_value(p: Any, value: Any) -> str:
+    """``value`` of parameter ``p`` as the LLM reads it."""
+    if isinstance(p, BoolParam):
+        return "true" if value else "false"
+    if isinstance(p, CategoricalParam):
+        return str(value)
+    if isinstance(p, IntParam):
+        return str(int(value))
+    assert isinstance(p, FloatParam)
+    x = float(value)
+    if p.log:
+        return f"{x:.1e}"
+    if x == 0.0:
+        return "0"
+    digits = max(0, 2 - math.floor(math.log10(abs(x))))
+    text = f"{x:.{digits}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def format_config(space: SearchSpace, config: Mapping[str, Any]) -> str:
+    """``name=value`` pairs in the space's order, active parameters only."""
+    return ", ".join(
+        f"{short_name(p.name)}={format_value(p, config[p.name])}"
+        for p in space.params
+        if p.name in config
+    )
+
+
+def short_name(name: str) -> str:
+    """A parameter's name without a ``"<learner>."`` branch prefix."""
+    return name.rsplit(".", 1)[-1]
+
+
+def describe_param(p: Any) -> str:
+    """One line for the prompt's list of hyperparameters."""
+    if isinstance(p, FloatParam | IntParam):
+        kind = "float" if isinstance(p, FloatParam) else "int"
+        low, high = format_value(p, p.low), format_value(p, p.high)
+        scale = ", log scale" if p.log else ""
+        line = f"{short_name(p.name)}: {kind} in [{low}, {high}]{scale}"
+    else:
+        line = f"{short_name(p.name)}: one of {', '.join(format_value(p, c) for c in p.choices)}"
+    return line + (f" ({p.description})" if p.description else "")
+
+
+class ScoreCodes:
+    """The affine map between objective values and quality codes for one history.
+
+    Args:
+        values: The objective values shown in the prompt.
+        direction: ``"minimize"`` or ``"maximize"``; the code is higher for better values.
+    """
+
+    def __init__(self, values: Sequence[float], direction: Direction) -> None:
+        best = min(values) if direction == "minimize" else max(values)
+        worst = max(values) if direction == "minimize" else min(values)
+        spread = abs(best - worst) or max(abs(best) * 1e-3, 1e-9)
+        sign = 1.0 if direction == "maximize" else -1.0
+        self.slope = sign * (_HIGH_CODE - _LOW_CODE) / spread  # code units per objective unit
+        self.offset = _LOW_CODE - self.slope * worst if best != worst else 50.0 - self.slope * best
+
+    def code(self, value: float) -> int:
+        """The two-digit code written for ``value`` (clipped into 00-99)."""
+        return int(np.clip(round(self.slope * value + self.offset), 0, N_CODES - 1))
+
+    def text(self, value: float) -> str:
+        return f"{self.code(value):02d}"
+
+    def value(self, code: float | np.ndarray) -> Any:
+        """Objective value of a (fractional) code."""
+        return (np.asarray(code, dtype=float) - self.offset) / self.slope
+
+
+def select_history(
+    history: Sequence[Observation], direction: Direction, cap: int, n_best: int | None = None
+) -> list[Observation]:
+    """At most ``cap`` observations: the ``n_best`` best and the most recent, in trial order."""
+    if len(history) <= cap:
+        return list(history)
+    n_best = cap // 3 if n_best is None else min(n_best, cap)
+    sign = 1.0 if direction == "minimize" else -1.0
+    ranked = sorted(history, key=lambda o: sign * o.value)
+    keep = {o.number for o in ranked[:n_best]}
+    for o in sorted(history, key=lambda o: -o.number):
+        if len(keep) >= cap:
+            break
+        keep.add(o.number)
+    return [o for o in history if o.number in keep]
