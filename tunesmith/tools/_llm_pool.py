@@ -97,7 +97,6 @@ def _tpe_draws(
             seed=int(rng.integers(2**31)),
             multivariate=True,
             n_startup_trials=0,
-            warn_independent_sampling=False,
         )
         try:
             draw = tpe.sample_relative(study, trial, distributions)

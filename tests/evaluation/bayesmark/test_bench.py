@@ -130,3 +130,20 @@ def test_registered_methods_and_controls(tmp_path: Path) -> None:
         from tunesmith.evaluation.bayesmark import _methods
 
         _methods._METHODS.pop("random-with-control")
+
+
+def test_llm_methods_bring_their_controls() -> None:
+    assert expand_controls(["hybrid"]) == ["hybrid", "hybrid-permuted", "default+random"]
+    assert expand_controls(["llm", "hybrid"]) == [
+        "llm", "llm-permuted", "default+random", "hybrid", "hybrid-permuted",
+    ]  # fmt: skip
+
+
+def test_default_random_evaluates_the_default_right_after_the_initial_points() -> None:
+    problem = get_problem("DT-wine-acc")
+    rows = run_cell(problem.name, "default+random", 0, 3, 6)
+    starts = initial_points(problem, 0, 3)
+    assert [r.params for r in rows[:3]] == starts
+    assert rows[3].params == problem.default_config
+    assert not rows[3].initial
+    assert len({json.dumps(r.params, sort_keys=True) for r in rows}) == 6

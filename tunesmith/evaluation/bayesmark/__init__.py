@@ -39,6 +39,7 @@ from tunesmith.evaluation.bayesmark._bench import BenchmarkRun, resolve_problems
 from tunesmith.evaluation.bayesmark._data import DATASETS, Split, load_split
 from tunesmith.evaluation.bayesmark._methods import (
     Method,
+    configure_llm,
     get_method,
     list_methods,
     method,
@@ -88,6 +89,7 @@ __all__ = [
     "bayesmark_score",
     "best_so_far",
     "bootstrap_mean",
+    "configure_llm",
     "get_method",
     "get_problem",
     "initial_points",

@@ -2,25 +2,20 @@
 
 A method builds an ask/tell :class:`~tunesmith.tools.Optimizer` for a problem's space. Every
 optimiser of ``tunesmith.tools.OPTIMIZERS`` that is single-objective and single-fidelity can be
-listed here; the ``llm`` and ``hybrid`` samplers join with one line in ``_builtin()``,
-``method("llm", controls=("llm-permuted", "default+random"))``, once ``make_optimizer`` knows
-them. Methods registered at run time with :func:`register_method` reach ``--jobs`` worker
-processes only where those fork (Linux); elsewhere register them in an imported module.
+listed here. Methods registered at run time with :func:`register_method` reach ``--jobs``
+worker processes only where those fork (Linux); elsewhere register them in an imported module.
 
-**Controls for LLM methods (a hook, not implemented yet).** ``Method.controls`` names other
-registered methods that ``bench hpo`` runs alongside this one on the same cells, so that an
-LLM method is never reported without them (DESIGN.md, decision 8):
+**LLM methods and their controls.** ``llm`` (the LLM surrogate alone) and ``hybrid`` (LLM and
+GP mixed, tunesmith's default) are told the problem's context (model, task, metric, data
+shape) and use the LLM set by :func:`configure_llm` (``bench hpo --llm``; by default
+``TUNESMITH_LLM`` or the embedded model), loaded once per process. ``Method.controls`` names methods that ``bench hpo``
+always runs alongside, on the same cells, so an LLM method is never reported without them
+(DESIGN.md, decision 8):
 
-* ``<name>-permuted``: the same sampler given its history with the scores permuted across
-  configurations (seeded), which shows whether the LLM reads the scores or only the
-  configurations. It must be built by the LLM sampler itself (an option such as
-  ``permute_history=True``), because only the sampler builds the prompt.
-* ``default+random``: the problem's default configuration
-  (:attr:`BayesmarkProblem.default_config`) evaluated first after the shared initial points,
-  then random search: what a warm start must beat to be worth its cost.
-
-Register them with :func:`register_method` as plain methods; their ``build`` receives the
-problem, so ``default+random`` can enqueue ``problem.default_config``.
+* ``<name>-permuted``: the same sampler, shown its history with the scores permuted across
+  the configurations (seeded): does the LLM read the scores, or only the configurations?
+* ``default+random``: the problem's default configuration evaluated right after the shared
+  initial points, then random search: what a warm start has to beat to be worth its cost.
 """
 
 from __future__ import annotations
@@ -49,16 +44,36 @@ class Method:
         build: ``build(problem, seed, n_init)`` returns a fresh optimiser. The runner enqueues
             the shared initial points into it, then asks and tells until the budget is spent.
         controls: Names of registered methods always run with this one (see the module docs).
+        after_init: Configurations to evaluate right after the shared initial points.
     """
 
     name: str
     summary: str
     build: MethodBuilder = dataclasses.field(repr=False)
     controls: tuple[str, ...] = ()
+    after_init: Callable[[BayesmarkProblem], list[dict[str, Any]]] | None = dataclasses.field(
+        default=None, repr=False
+    )
 
 
 _METHODS: dict[str, Method] = {}
 _STATE = {"builtin": False}
+_LLM: dict[str, Any] = {"spec": None, "model": None}
+
+
+def configure_llm(spec: str | None) -> None:
+    """Use the LLM ``spec`` (see ``tunesmith.llm.load``; None: ``TUNESMITH_LLM`` or the
+    embedded model) for the LLM methods of this process."""
+    if spec != _LLM["spec"]:
+        _LLM.update(spec=spec, model=None)
+
+
+def _llm_model() -> Any:
+    if _LLM["model"] is None:
+        from tunesmith.llm import load
+
+        _LLM["model"] = load(_LLM["spec"])
+    return _LLM["model"]
 
 
 def register_method(entry: Method) -> None:
@@ -95,6 +110,40 @@ def method(name: str, *, controls: tuple[str, ...] = (), **options: Any) -> Meth
     return Method(name, info.summary, build, controls)
 
 
+def llm_method(name: str, *, permute: bool = False, **options: Any) -> Method:
+    """An LLM sampler (``"llm"`` or ``"hybrid"``) told the problem's context."""
+    from tunesmith.tools import OPTIMIZERS
+
+    label = f"{name}-permuted" if permute else name
+    controls = () if permute else (f"{name}-permuted", "default+random")
+
+    def build(problem: BayesmarkProblem, seed: int, n_init: int) -> Optimizer:
+        from tunesmith.evaluation.bayesmark._context import problem_context
+        from tunesmith.tools import make_optimizer
+
+        return make_optimizer(
+            name, problem.space, seed=seed, llm=_llm_model(), context=problem_context(problem),
+            n_warmup=n_init, permute_scores=permute, **options,
+        )  # fmt: skip
+
+    summary = OPTIMIZERS[name].summary + (" (control: scores permuted)" if permute else "")
+    return Method(label, summary, build, controls)
+
+
+def _default_random() -> Method:
+    def build(problem: BayesmarkProblem, seed: int, n_init: int) -> Optimizer:
+        from tunesmith.tools import make_optimizer
+
+        return make_optimizer("random", problem.space, seed=seed)
+
+    return Method(
+        "default+random",
+        "the default configuration after the initial points, then random search (control)",
+        build,
+        after_init=lambda problem: [problem.default_config],
+    )
+
+
 def _builtin() -> list[Method]:
     return [
         method("random"),
@@ -103,6 +152,11 @@ def _builtin() -> list[Method]:
         method("gp"),
         method("cmaes"),
         method("de"),
+        llm_method("hybrid"),
+        llm_method("llm"),
+        llm_method("hybrid", permute=True),
+        llm_method("llm", permute=True),
+        _default_random(),
     ]
 
 

@@ -100,8 +100,11 @@ def run_cell(
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)  # one "study created" line per cell
     problem = get_problem(problem_name)
-    opt = get_method(method_name).build(problem, _stream(seed, problem.name, "opt"), n_init)
+    method = get_method(method_name)
+    opt = method.build(problem, _stream(seed, problem.name, "opt"), n_init)
     for config in initial_points(problem, seed, n_init):
+        opt.enqueue(config)
+    for config in method.after_init(problem) if method.after_init else []:
         opt.enqueue(config)
     out = []
     with threadpool_limits(limits=1):  # cells run side by side; one thread each
