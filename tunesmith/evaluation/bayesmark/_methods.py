@@ -8,9 +8,9 @@ worker processes only where those fork (Linux); elsewhere register them in an im
 **LLM methods and their controls.** ``llm`` (the LLM surrogate alone) and ``hybrid`` (LLM and
 GP mixed, tunesmith's default) are told the problem's context (model, task, metric, data
 shape) and use the LLM set by :func:`configure_llm` (``bench hpo --llm``; by default
-``TUNESMITH_LLM`` or the embedded model), loaded once per process. ``Method.controls`` names methods that ``bench hpo``
-always runs alongside, on the same cells, so an LLM method is never reported without them
-(DESIGN.md, decision 8):
+``TUNESMITH_LLM`` or the embedded model), loaded once per process. ``Method.controls``
+names methods that ``bench hpo`` always runs alongside, on the same cells, so an LLM method
+is never reported without them (DESIGN.md, decision 8):
 
 * ``<name>-permuted``: the same sampler, shown its history with the scores permuted across
   the configurations (seeded): does the LLM read the scores, or only the configurations?
