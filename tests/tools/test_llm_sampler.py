@@ -172,3 +172,16 @@ def test_categorical_parameters_are_proposed_from_their_choices(choice: str) -> 
     )  # fmt: skip
     spec = opt.ask()
     assert spec.params == {"criterion": choice, "x": 0.4}
+
+
+def test_a_pickled_copy_keeps_a_spec_and_drops_loaded_models() -> None:
+    import pickle
+
+    sampler = HybridSampler(SPACE, llm=ScriptedChatModel(replies=_replies(3)), seed=0)
+    copy = pickle.loads(pickle.dumps(sampler))
+    assert copy.llm is None
+    assert copy.reader is None
+    assert pickle.loads(pickle.dumps(HybridSampler(SPACE, llm="embedded"))).llm == "embedded"
+    study = optuna.create_study(sampler=copy)
+    study.optimize(lambda t: _loss(SPACE.suggest(t)), n_trials=2)
+    assert set(_sources(study.trials)) == {"fallback"}

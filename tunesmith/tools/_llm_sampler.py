@@ -19,6 +19,7 @@ the running counts are stored in the trial's system attribute ``tunesmith:sample
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -67,6 +68,9 @@ class HybridSampler(BaseSampler):
         permute_scores: Control: the LLM sees the history with its scores permuted.
         window: Recent trials whose log-likelihood sets the mixture weights.
         max_failures: LLM failures in a row before the LLM is switched off for the study.
+        max_llm_share: If set, the LLM's share of the wall time since the first trial this
+            sampler proposed: while above it, trials go to the fallback (source
+            ``"fallback-budget"``), so fast trials are not held up by a slow LLM.
     """
 
     def __init__(
@@ -88,6 +92,7 @@ class HybridSampler(BaseSampler):
         permute_scores: bool = False,
         window: int = 5,
         max_failures: int = 3,
+        max_llm_share: float | None = None,
     ) -> None:
         self.space = space
         self.llm = llm
@@ -105,6 +110,8 @@ class HybridSampler(BaseSampler):
         self.permute_scores = permute_scores
         self.window = window
         self.max_failures = max_failures
+        self.max_llm_share = max_llm_share
+        self._started: float | None = None
         self.stats = SamplerStats()
         self._distributions = space.distributions()
         self._fallback = _fallback(space, seed)
@@ -112,6 +119,15 @@ class HybridSampler(BaseSampler):
         self._surrogates: dict[Any, LLMSurrogate] = {}
         self._warm: dict[Any, list[dict[str, Any]]] = {}
         self._mixture = Mixture(window=window, llm_only=not use_gp)
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Ray Tune pickles its searcher to checkpoint it. A loaded model and its score reader
+        # are not picklable: a copy keeps a spec string (reloaded on use) and drops an object.
+        state = dict(self.__dict__)
+        state.update(_model=None, _surrogates={}, reader=None)
+        if not isinstance(self.llm, str):
+            state["llm"] = None
+        return state
 
     # -- Optuna interface ---------------------------------------------------------------------
 
@@ -146,6 +162,8 @@ class HybridSampler(BaseSampler):
             return {}
         history = self._history(study, sub, fixed)
         self._mixture.observe(history)
+        if self._over_budget():
+            return self._delegate(study, trial, "fallback-budget")
         try:
             config, source = self._propose(study, trial, key, sub, history)
         except Exception as exc:  # an LLM failure must never end the study
@@ -200,6 +218,15 @@ class HybridSampler(BaseSampler):
             if format_config(sub, config) not in tried:
                 return config
         return None
+
+    def _over_budget(self) -> bool:
+        now = time.monotonic()
+        if self._started is None:
+            self._started = now
+        if self.max_llm_share is None or self.llm is None:
+            return False
+        spent = float(self.stats.counts()["llm_seconds"])
+        return spent > self.max_llm_share * max(now - self._started, 1e-9)
 
     def _llm(self) -> Any:
         if self.llm is None or self.stats.disabled(self.max_failures):

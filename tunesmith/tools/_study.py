@@ -155,6 +155,15 @@ class Optimizer:
             seed=derive_seed(self.seed, trial.number),
         )
 
+    def sampler_info(self, number: int) -> dict[str, Any] | None:
+        """What an LLM sampler recorded for running trial ``number`` (its source and counts)."""
+        trial = self._running.get(number)
+        if trial is None:
+            return None
+        attrs = self.study._storage.get_trial_system_attrs(trial._trial_id)
+        info = attrs.get("tunesmith:sampler")
+        return dict(info) if isinstance(info, dict) else None
+
     def enqueue(self, config: Mapping[str, Any]) -> None:
         """Queue a configuration (validated) to be returned by a later ``ask()``."""
         self.space.validate(config)

@@ -1,0 +1,139 @@
+"""Cost of one BO iteration of the LLM surrogate against LLAMBO's sampling scheme, same model.
+
+Usage: python benchmarks/surrogate_cost.py [--llm SPEC] [--observed 30] [--candidates 10]
+                                           [--skip-llambo]
+
+On RF-breast-acc (Bayesmark), with ``--observed`` evaluated random configurations, it times
+tunesmith's hybrid sampler for two consecutive iterations (the second one after one more
+observation, so the prompt caches carry over), with and without LLM-written candidates, and
+one iteration of the LLAMBO-style comparator (benchmarks/_llambo_style.py) scoring the same
+candidates. Prints a markdown table: LLM requests, prompt tokens sent, prompt tokens the model
+evaluated (known for the score reader), completion tokens, wall seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from typing import Any
+
+import optuna
+
+sys.path.insert(0, os.path.dirname(__file__))
+
+from _llambo_style import iteration
+
+from tunesmith.evaluation.bayesmark import get_problem
+from tunesmith.evaluation.bayesmark._context import problem_context
+from tunesmith.llm import load
+from tunesmith.tools._llm_sampler import HybridSampler
+from tunesmith.tools._llm_text import Observation
+
+PROBLEM = "RF-breast-acc"
+
+
+def observations(n: int) -> list[tuple[dict[str, Any], float]]:
+    problem = get_problem(PROBLEM)
+    configs = problem.space.sample(n + 2, seed=0)
+    return [(c, problem.evaluate(c)) for c in configs]
+
+
+def study_with(points: list[tuple[dict[str, Any], float]], sampler: Any) -> optuna.Study:
+    problem = get_problem(PROBLEM)
+    study = optuna.create_study(sampler=sampler)
+    dists = problem.space.distributions()
+    for params, value in points:
+        study.add_trial(optuna.trial.create_trial(params=params, distributions=dists, value=value))
+    return study
+
+
+def ours(model: Any, points: list[Any], n_obs: int, n_llm: int, n_cand: int) -> list[dict]:
+    problem = get_problem(PROBLEM)
+    sampler = HybridSampler(
+        problem.space, llm=model, context=problem_context(problem), seed=0,
+        n_candidates=n_cand, n_llm_candidates=n_llm,
+    )  # fmt: skip
+    study = study_with(points[:n_obs], sampler)
+    rows = []
+    for it in (1, 2):
+        before = sampler.stats.counts()
+        reader_before = _reader_usage(sampler)
+        started = time.perf_counter()
+        trial = study.ask()
+        params = problem.space.suggest(trial)
+        wall = time.perf_counter() - started
+        after = sampler.stats.counts()
+        reader_after = _reader_usage(sampler)
+        source = trial._cached_frozen_trial.system_attrs.get("tunesmith:sampler", {})
+        study.tell(trial, problem.evaluate(params))
+        rows.append(
+            {
+                "method": f"tunesmith hybrid, {n_llm} LLM-written candidates, iteration {it}",
+                "source": source.get("source"),
+                "requests": after["llm_requests"] - before["llm_requests"],
+                "sent": (after["prompt_tokens"] - before["prompt_tokens"])
+                + (after["cached_tokens"] - before["cached_tokens"]),
+                "evaluated": reader_after[0] - reader_before[0],
+                "completion": after["completion_tokens"] - before["completion_tokens"],
+                "seconds": wall,
+            }
+        )
+    return rows
+
+
+def _reader_usage(sampler: HybridSampler) -> tuple[int, int]:
+    for surrogate in sampler._surrogates.values():
+        return surrogate.reader.usage.prompt_tokens, surrogate.reader.usage.cached_tokens
+    return 0, 0
+
+
+def llambo(model: Any, points: list[Any], n_obs: int, n_cand: int) -> dict:
+    problem = get_problem(PROBLEM)
+    history = [Observation(i, p, v) for i, (p, v) in enumerate(points[:n_obs])]
+    pool = problem.space.sample(n_cand, seed=1)
+    cost, _, _ = iteration(
+        model, problem.space, history, pool, task="a random forest classifier on breast cancer",
+        n_candidates=n_cand,
+    )  # fmt: skip
+    return {
+        "method": "LLAMBO-style (2 shuffled prompts, 10 samples per candidate and prompt)",
+        "source": "-",
+        "requests": cost.requests,
+        "sent": cost.prompt_tokens,
+        "evaluated": None,
+        "completion": cost.completion_tokens,
+        "seconds": cost.seconds,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--llm", default="embedded")
+    parser.add_argument("--observed", type=int, default=30)
+    parser.add_argument("--candidates", type=int, default=10)
+    parser.add_argument("--skip-llambo", action="store_true")
+    args = parser.parse_args()
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    points = observations(args.observed)
+    model = load(args.llm)
+    model.invoke("hi", max_tokens=1)  # load the weights before timing
+    print(f"load average at start: {os.getloadavg()[0]:.2f}")
+    rows = ours(model, points, args.observed, 2, args.candidates)
+    rows += ours(model, points, args.observed, 0, args.candidates)
+    if not args.skip_llambo:
+        rows.append(llambo(model, points, args.observed, args.candidates))
+    print(f"load average at end: {os.getloadavg()[0]:.2f}\n")
+    print("| method | sampled by | requests | prompt tokens sent | evaluated | completion | s |")
+    print("|---|---|---:|---:|---:|---:|---:|")
+    for r in rows:
+        evaluated = "-" if r["evaluated"] is None else r["evaluated"]
+        print(
+            f"| {r['method']} | {r['source']} | {r['requests']} | {r['sent']} | {evaluated} | "
+            f"{r['completion']} | {r['seconds']:.1f} |"
+        )
+
+
+if __name__ == "__main__":
+    main()

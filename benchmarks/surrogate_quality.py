@@ -1,0 +1,113 @@
+"""How well the LLM surrogate predicts held-out scores, against a GP, on Bayesmark problems.
+
+Usage: python benchmarks/surrogate_quality.py [--llm SPEC] [--observed 5,10,20] [--test 20]
+                                              [--problems RF-breast-acc,...] [--seeds 0]
+
+For each problem and seed, ``max(observed) + test`` random configurations are evaluated with the
+real objective (5-fold CV); the first n are the observed history and the last ``test`` are
+predicted by: the LLM surrogate (2 ordered prompts), the same with the history's scores
+permuted (control), and a GP (Matern 5/2). Reports, per method and n, averaged over problems
+and seeds: NRMSE (RMSE over the test scores' range), R2, negative log-likelihood of the
+observed code bin per point (both surrogates' predictions on the same 100-bin scale), coverage
+of mean +- one standard deviation, and Spearman rank correlation.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections import defaultdict
+from typing import Any
+
+import numpy as np
+from scipy.stats import spearmanr
+
+from tunesmith.evaluation.bayesmark import get_problem
+from tunesmith.evaluation.bayesmark._context import problem_context
+from tunesmith.llm import load, score_reader
+from tunesmith.tools._gp_surrogate import GPSurrogate, gaussian_codes
+from tunesmith.tools._llm_surrogate import LLMSurrogate, Prediction
+from tunesmith.tools._llm_text import Observation, ScoreCodes
+
+PROBLEMS = [f"{m}-{d}-{'mse' if d == 'diabetes' else 'acc'}"
+            for m in ("RF", "SVM", "DT") for d in ("breast", "wine", "diabetes")]  # fmt: skip
+
+
+def metrics(pred: Prediction, y: np.ndarray) -> dict[str, float]:
+    mean, std = pred.mean(), pred.std()
+    span = float(np.ptp(y)) or 1.0
+    rmse = float(np.sqrt(np.mean((mean - y) ** 2)))
+    ss_tot = float(np.sum((y - y.mean()) ** 2)) or 1.0
+    nll = -np.mean([pred.log_likelihood(i, float(v)) for i, v in enumerate(y)])
+    rho = spearmanr(mean, y).statistic if np.ptp(mean) > 0 else 0.0
+    return {
+        "nrmse": rmse / span,
+        "r2": 1.0 - float(np.sum((mean - y) ** 2)) / ss_tot,
+        "nll": float(nll),
+        "coverage": float(np.mean(np.abs(mean - y) <= std)),
+        "spearman": float(rho),
+    }
+
+
+def evaluate_problem(name: str, seed: int, n_max: int, n_test: int) -> list[tuple[dict, float]]:
+    problem = get_problem(name)
+    configs = problem.space.sample(n_max + n_test, seed=seed)
+    return [(c, problem.evaluate(c)) for c in configs]
+
+
+def run(model: Any, name: str, seed: int, observed: list[int], n_test: int) -> list[dict]:
+    problem = get_problem(name)
+    points = evaluate_problem(name, seed, max(observed), n_test)
+    test = points[-n_test:]
+    y = np.array([v for _, v in test])
+    configs = [c for c, _ in test]
+    rows = []
+    for n in observed:
+        history = [Observation(i, c, v) for i, (c, v) in enumerate(points[:n])]
+        for label, permute in (("llm", False), ("llm-permuted", True)):
+            surrogate = LLMSurrogate(
+                score_reader(model), problem.space, problem_context(problem),
+                direction="minimize", permute_scores=permute, seed=seed,
+            )  # fmt: skip
+            pred = surrogate.predict(history, configs)
+            rows.append({"method": label, "n": n, **metrics(pred, y)})
+        mean, std = GPSurrogate(problem.space, seed=seed).predict(history, configs)
+        codes = ScoreCodes([o.value for o in history], "minimize")  # the LLM's scale
+        rows.append({"method": "gp", "n": n, **metrics(gaussian_codes(mean, std, codes), y)})
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--llm", default="embedded")
+    parser.add_argument("--observed", default="5,10,20")
+    parser.add_argument("--test", type=int, default=20)
+    parser.add_argument("--problems", default=",".join(PROBLEMS))
+    parser.add_argument("--seeds", default="0")
+    args = parser.parse_args()
+    observed = [int(s) for s in args.observed.split(",")]
+    model = load(args.llm)
+    rows: list[dict] = []
+    for name in args.problems.split(","):
+        for seed in (int(s) for s in args.seeds.split(",")):
+            part = run(model, name, seed, observed, args.test)
+            rows += part
+            print(name, seed, [(r["method"], r["n"], round(r["spearman"], 2)) for r in part],
+                  flush=True)  # fmt: skip
+    print(f"\nload average: {os.getloadavg()[0]:.2f}\n")
+    table: dict[tuple[str, int], list[dict]] = defaultdict(list)
+    for r in rows:
+        table[(r["method"], r["n"])].append(r)
+    print("| surrogate | observed | NRMSE | R2 | NLL (bins) | coverage 1 sd | Spearman |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for (method, n), group in sorted(table.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+        avg = {k: np.mean([g[k] for g in group]) for k in ("nrmse", "r2", "nll", "coverage",
+                                                            "spearman")}  # fmt: skip
+        print(
+            f"| {method} | {n} | {avg['nrmse']:.3f} | {avg['r2']:.2f} | {avg['nll']:.2f} | "
+            f"{avg['coverage']:.2f} | {avg['spearman']:.2f} |"
+        )
+
+
+if __name__ == "__main__":
+    main()
