@@ -1,6 +1,6 @@
 """A score reader that stands in for an LLM's next-token probabilities (the LLM edge only).
 
-It reads each continuation's ``x: ...`` line and puts a peaked distribution on a code: either
+It reads each continuation's ``x: ...`` row (columns named in the prefix) and puts a peaked distribution on a code: either
 ``to_code(config)``, or, with ``true_value``, the code a perfect LLM would write: the true
 objective mapped onto the prompt's own scale (fitted to the example lines of the prefix).
 """
@@ -31,6 +31,7 @@ class ScriptedReader:
     usage: Usage = field(default_factory=Usage)
     prefixes: list[str] = field(default_factory=list)
     fail: bool = False
+    columns: list[str] = field(default_factory=list)
 
     def score_codes(self, prefix: str, continuations: Sequence[str]) -> np.ndarray:
         if self.fail:
@@ -39,12 +40,15 @@ class ScriptedReader:
         self.usage.requests += len(continuations)
         self.usage.prompt_tokens += len(prefix) // 4 + sum(len(c) // 4 for c in continuations)
         codes = np.arange(100, dtype=float)
+        header = re.search(r"configuration \(x: (.*?)\)", prefix)
+        assert header is not None, prefix
+        self.columns = header.group(1).split(", ")
         to_code = self.to_code or self._fit_scale(prefix)
         rows = []
         for text in continuations:
             line = re.search(r"x: (.*)\n", text)
             assert line is not None, text
-            centre = to_code(_config(line.group(1)))
+            centre = to_code(self._config(line.group(1)))
             row = np.exp(-0.5 * ((codes - centre) / self.width) ** 2) + 1e-12
             rows.append(row / row.sum())
         return np.array(rows)
@@ -52,12 +56,11 @@ class ScriptedReader:
     def _fit_scale(self, prefix: str) -> Callable[[dict[str, float]], float]:
         assert self.true_value is not None
         pairs = re.findall(r"x: (.*)\nq: (\d\d)\n", prefix)
-        f = np.array([self.true_value(_config(x)) for x, _ in pairs])
+        f = np.array([self.true_value(self._config(x)) for x, _ in pairs])
         q = np.array([float(code) for _, code in pairs])
         slope, offset = np.polyfit(f, q, 1) if np.ptp(f) > 0 else (0.0, float(q.mean()))
         true_value = self.true_value
         return lambda c: float(np.clip(slope * true_value(c) + offset, 0, 99))
 
-
-def _config(text: str) -> dict[str, float]:
-    return {k: float(v) for k, v in (kv.split("=") for kv in text.split(", "))}
+    def _config(self, row: str) -> dict[str, float]:
+        return {k: float(v) for k, v in zip(self.columns, row.split(", "), strict=True)}

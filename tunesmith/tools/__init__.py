@@ -1,4 +1,8 @@
-"""Optimisers and data profiling, usable from Python with no LLM, and as tools for the agent."""
+"""Optimisers and data profiling, usable from Python with no LLM, and as tools for the agent.
+
+``HybridSampler`` and ``LLMSampler`` (optimisers ``"hybrid"`` and ``"llm"``) are Optuna
+samplers that use an LLM as a warm start, a candidate generator and a surrogate.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,8 @@ from tunesmith.tools._agent_tools import (
     read_training_table,
     run_search,
 )
+from tunesmith.tools._llm_sampler import HybridSampler, LLMSampler
+from tunesmith.tools._llm_surrogate import LLMSurrogate, Prediction, SurrogateContext
 from tunesmith.tools._optimize import StudySummary, optimize, summarize
 from tunesmith.tools._profile import ColumnProfile, DataProfile, MetaFeatures, profile
 from tunesmith.tools._registry import ToolRegistry, ToolResult, default_registry, default_tools
@@ -23,10 +29,15 @@ __all__ = [
     "OPTIMIZERS",
     "ColumnProfile",
     "DataProfile",
+    "HybridSampler",
+    "LLMSampler",
+    "LLMSurrogate",
     "MetaFeatures",
     "Optimizer",
     "OptimizerInfo",
+    "Prediction",
     "StudySummary",
+    "SurrogateContext",
     "ToolRegistry",
     "ToolResult",
     "cash_space",

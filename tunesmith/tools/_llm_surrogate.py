@@ -25,8 +25,9 @@ from tunesmith.tools._llm_text import (
     Observation,
     ScoreCodes,
     describe_param,
-    format_config,
+    format_row,
     select_history,
+    short_name,
 )
 
 if TYPE_CHECKING:
@@ -159,7 +160,7 @@ class LLMSurrogate:
         shown = self._shown(history)
         codes = self._scale(shown)
         header = self._header()
-        continuations = [f"x: {format_config(self.space, c)}\nq: " for c in candidates]
+        continuations = [f"x: {format_row(self.space, c)}\nq: " for c in candidates]
         probs = np.zeros((len(candidates), N_CODES))
         if not candidates:
             return Prediction(probs, codes)
@@ -194,6 +195,7 @@ class LLMSurrogate:
                 "surrogate_prefix",
                 context=self.context.describe(self.direction),
                 params=[describe_param(p) for p in self.space.params],
+                columns=", ".join(short_name(p.name) for p in self.space.params),
                 metric=self.context.metric,
             )
             + "\n"
@@ -210,7 +212,7 @@ class LLMSurrogate:
             new = list(np.random.default_rng(seed).permutation(new))
         member.order = kept + [int(n) for n in new]
         return [
-            f"x: {format_config(self.space, by_number[n].params)}\n"
+            f"x: {format_row(self.space, by_number[n].params)}\n"
             f"q: {codes.text(by_number[n].value)}\n"
             for n in member.order
         ]

@@ -63,6 +63,12 @@ def format_config(space: SearchSpace, config: Mapping[str, Any]) -> str:
     )
 
 
+def format_row(space: SearchSpace, config: Mapping[str, Any]) -> str:
+    """The values alone, comma-separated in the space's order (half the tokens of
+    :func:`format_config`; the prompt names the columns once)."""
+    return ", ".join(format_value(p, config[p.name]) for p in space.params if p.name in config)
+
+
 def short_name(name: str) -> str:
     """A parameter's name without a ``"<learner>."`` branch prefix."""
     return name.rsplit(".", 1)[-1]
