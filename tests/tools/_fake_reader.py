@@ -1,8 +1,9 @@
 """A score reader that stands in for an LLM's next-token probabilities (the LLM edge only).
 
-It reads each continuation's ``x: ...`` row (columns named in the prefix) and puts a peaked distribution on a code: either
-``to_code(config)``, or, with ``true_value``, the code a perfect LLM would write: the true
-objective mapped onto the prompt's own scale (fitted to the example lines of the prefix).
+It reads each continuation's ``x: ...`` row (columns named in the prefix) and puts a peaked
+distribution on a code: either ``to_code(config)``, or, with ``true_value``, the code a
+perfect LLM would write: the true objective mapped onto the prompt's own scale (fitted to the
+example lines of the prefix).
 """
 
 from __future__ import annotations
