@@ -178,19 +178,33 @@ def hpo(
     resume: Annotated[
         bool, typer.Option("--resume/--no-resume", help="Reuse runs finished in OUT.")
     ] = True,
+    llm: Annotated[
+        str | None,
+        typer.Option(
+            "--llm", help="LLM of the llm/hybrid optimisers (default: TUNESMITH_LLM or embedded)."
+        ),
+    ] = None,
 ) -> None:
     """Compare optimisers on Bayesmark's scikit-learn problems, offline.
 
     Every (problem, optimiser, seed) run starts from the same N_INIT random points for a
     (problem, seed), then spends the rest of N_TRIALS. Writes OUT/evaluations.csv,
-    OUT/summary.json, OUT/table.md and OUT/regret.png; prints the table.
+    OUT/summary.json, OUT/table.md and OUT/regret.png; prints the table. The LLM optimisers
+    (llm, hybrid) always bring their controls: the same sampler with the history's scores
+    permuted, and the default configuration followed by random search.
     """
     from rich.console import Console
     from rich.progress import Progress
 
-    from tunesmith.evaluation.bayesmark import markdown_table, resolve_problems, run_benchmark
+    from tunesmith.evaluation.bayesmark import (
+        configure_llm,
+        markdown_table,
+        resolve_problems,
+        run_benchmark,
+    )
     from tunesmith.evaluation.bayesmark._methods import expand_controls
 
+    configure_llm(llm)
     console = Console()
     names = _names(optimizers)
     seed_list = _seeds(seeds)
