@@ -65,3 +65,27 @@ class ScriptedReader:
 
     def _config(self, row: str) -> dict[str, float]:
         return {k: float(v) for k, v in zip(self.columns, row.split(", "), strict=True)}
+
+
+@dataclass
+class WritingReader(ScriptedReader):
+    """Also continues text: writes the rows of ``rows`` in turn (a stand-in for sampling)."""
+
+    rows: list[str] = field(default_factory=list)
+    generated: list[tuple[str, str]] = field(default_factory=list)
+
+    def generate(
+        self,
+        prefix: str,
+        continuation: str,
+        *,
+        max_tokens: int,
+        stop: Sequence[str],
+        temperature: float,
+        seed: int,
+    ) -> str:
+        self.generated.append((prefix, continuation))
+        self.usage.requests += 1
+        row = self.rows[(len(self.generated) - 1) % len(self.rows)]
+        self.usage.completion_tokens += len(row) // 3
+        return row

@@ -71,3 +71,24 @@ def test_history_cap_keeps_the_best_and_the_most_recent_in_trial_order() -> None
     kept = select_history(history, "minimize", cap=5, n_best=2)
     assert [o.number for o in kept] == [1, 3, 5, 6, 7]  # best: 1 (1.0), 3 (2.0); recent: 5-7
     assert select_history(history, "minimize", cap=20) == history
+
+
+def test_rows_round_trip_and_bad_rows_are_refused() -> None:
+    from tunesmith.tools._llm_text import format_row, parse_row
+
+    space = SearchSpace(
+        params=(
+            IntParam(name="depth", low=1, high=9),
+            FloatParam(name="lr", low=1e-4, high=1.0, log=True),
+            CategoricalParam(name="criterion", choices=("gini", "entropy")),
+            BoolParam(name="bootstrap"),
+        )
+    )
+    config = {"depth": 4, "lr": 0.0123, "criterion": "entropy", "bootstrap": False}
+    row = format_row(space, config)
+    assert row == "4, 1.2e-02, entropy, false"
+    assert parse_row(space, row) == {**config, "lr": 0.012, "depth": 4.0}
+    assert parse_row(space, "4, 0.01, entropy") is None  # a value is missing
+    assert parse_row(space, "4, fast, entropy, false") is None
+    assert parse_row(space, "4, 0.01, log_loss, false") is None
+    assert parse_row(space, "4, nan, gini, true") is None

@@ -191,13 +191,20 @@ class HybridSampler(BaseSampler):
         context = self._context(key)
         direction = _direction(study)
         rng = np.random.default_rng(None if self.seed is None else [self.seed, trial.number])
-        llm_part = _llm_propose.candidates(
-            model, sub, context, history, self.n_llm_candidates,
-            direction=direction, alpha=self.alpha, calls=self.stats.calls,
-        )  # fmt: skip
-        pool = pool_candidates(study, trial, sub, history, llm_part, self.n_candidates, rng)
         surrogate = self._surrogate(key, sub, context, direction)
         before = _usage(surrogate)
+        if surrogate.can_generate:  # rows continued from a cached prompt: cheap
+            seed = int(rng.integers(2**31))
+            llm_part = surrogate.propose(
+                history, self.n_llm_candidates, alpha=self.alpha, seed=seed
+            )
+            llm_part = _llm_propose.usable(sub, llm_part, [o.params for o in history])
+        else:  # a chat request with the configuration schema
+            llm_part = _llm_propose.candidates(
+                model, sub, context, history, self.n_llm_candidates,
+                direction=direction, alpha=self.alpha, calls=self.stats.calls,
+            )  # fmt: skip
+        pool = pool_candidates(study, trial, sub, history, llm_part, self.n_candidates, rng)
         chosen = self._mixture.choose(trial.number, surrogate, sub, history, pool, self.seed)
         self.stats.scored(_usage(surrogate), before)
         self.stats.succeeded()

@@ -26,6 +26,7 @@ from tunesmith.tools._llm_text import (
     ScoreCodes,
     describe_param,
     format_row,
+    parse_row,
     select_history,
     short_name,
 )
@@ -149,7 +150,44 @@ class LLMSurrogate:
         self.permute_scores = permute_scores
         self.seed = seed
         self._members = [_Member() for _ in range(n_members)]
+        self._writer = _Member()  # the prompt candidates are generated from (trial order)
         self._codes: ScoreCodes | None = None
+
+    @property
+    def can_generate(self) -> bool:
+        """Whether the reader also generates text (then :meth:`propose` is cheap)."""
+        return callable(getattr(self.reader, "generate", None))
+
+    def propose(
+        self, history: Sequence[Observation], k: int, *, alpha: float = 0.1, seed: int = 0
+    ) -> list[dict[str, Any]]:
+        """Up to ``k`` configurations the LLM writes for a quality past the best seen.
+
+        LLAMBO's target-conditioned sampling (target ``90 + alpha * 80`` on the code scale),
+        from a prompt of ``q`` then ``x`` lines that shares this surrogate's header and scale
+        and, like the scoring prompts, only grows; rows that do not parse are dropped.
+        """
+        shown = self._shown(history)
+        codes = self._scale(shown)
+        by_number = {o.number: o for o in shown}
+        self._writer.order = [n for n in self._writer.order if n in by_number] + [
+            o.number for o in shown if o.number not in set(self._writer.order)
+        ]
+        rows = [by_number[n] for n in self._writer.order]
+        prefix = self._header() + "".join(
+            f"q: {codes.text(o.value)}\nx: {format_row(self.space, o.params)}\n" for o in rows
+        )
+        target = min(N_CODES - 1, round(90 + alpha * 80))
+        out = []
+        for i in range(k):
+            text = self.reader.generate(  # type: ignore[attr-defined]
+                prefix, f"q: {target}\nx: ", max_tokens=12 * len(self.space) + 4,
+                stop=["\n"], temperature=0.8, seed=seed + i,
+            )  # fmt: skip
+            config = parse_row(self.space, text)
+            if config is not None:
+                out.append(config)
+        return out
 
     def predict(
         self, history: Sequence[Observation], candidates: Sequence[Mapping[str, Any]]

@@ -69,6 +69,37 @@ def format_row(space: SearchSpace, config: Mapping[str, Any]) -> str:
     return ", ".join(format_value(p, config[p.name]) for p in space.params if p.name in config)
 
 
+def parse_row(space: SearchSpace, row: str) -> dict[str, Any] | None:
+    """The configuration a row of :func:`format_row` writes, or None if it does not parse.
+
+    Values are not clipped here (see ``SearchSpace.clip``); a wrong count, a non-number for a
+    numeric parameter, or an unknown choice gives None.
+    """
+    parts = [part.strip() for part in row.strip().split(",")]
+    if len(parts) != len(space.params):
+        return None
+    out: dict[str, Any] = {}
+    for p, text in zip(space.params, parts, strict=True):
+        if isinstance(p, BoolParam):
+            if text not in ("true", "false"):
+                return None
+            out[p.name] = text == "true"
+        elif isinstance(p, CategoricalParam):
+            match = [c for c in p.choices if format_value(p, c) == text]
+            if not match:
+                return None
+            out[p.name] = match[0]
+        else:
+            try:
+                value = float(text)
+            except ValueError:
+                return None
+            if not math.isfinite(value):
+                return None
+            out[p.name] = value
+    return out
+
+
 def short_name(name: str) -> str:
     """A parameter's name without a ``"<learner>."`` branch prefix."""
     return name.rsplit(".", 1)[-1]
