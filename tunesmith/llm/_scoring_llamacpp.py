@@ -1,0 +1,152 @@
+"""Score reading on the in-process llama.cpp model, sharing the chat model's ``Llama``.
+
+The prefix is evaluated once; each continuation is evaluated after truncating the KV cache back
+to the prefix. The KV cells of a few recent prefixes are saved (``llama_state_seq_get_data``,
+about 12 KB per token for the embedded 0.5B model) so a history that grew by a line costs only
+the new tokens. ``Llama.n_tokens`` and ``Llama.input_ids`` always describe the KV cache, so the
+chat model's own prefix matching stays correct.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import time
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from tunesmith.core.errors import ConfigurationError, LLMConnectionError
+from tunesmith.llm._scoring import (
+    DigitTokens,
+    ScoringUsage,
+    check_continuations,
+    code_distribution,
+    digit_distribution,
+    digit_tokens,
+)
+from tunesmith.llm._scoring_cache import PrefixStates, common_prefix
+
+if TYPE_CHECKING:
+    from tunesmith.llm._llamacpp import LlamaCppChat
+
+
+class LlamaCppScoreReader:
+    """Reads code distributions from a :class:`LlamaCppChat`'s model.
+
+    Args:
+        chat: The chat model whose ``Llama`` (and lock) the reader shares.
+        max_prefixes: Saved prefix states kept.
+    """
+
+    def __init__(self, chat: LlamaCppChat, *, max_prefixes: int = 4) -> None:
+        self.chat = chat
+        self.max_prefixes = max_prefixes
+        self.usage = ScoringUsage()
+        self._states: PrefixStates[bytes] = PrefixStates(max_prefixes)
+        self._digits: DigitTokens | None = None
+
+    def score_codes(self, prefix: str, continuations: Sequence[str]) -> np.ndarray:
+        """See :class:`tunesmith.llm.ScoreReader`."""
+        items = check_continuations(continuations)
+        start = time.perf_counter()
+        with self.chat._lock:
+            llama = self.chat.client
+            digits = self._digit_tokens(llama)
+            prefix_ids = llama.tokenize(prefix.encode(), add_bos=True, special=False)
+            tails = [llama.tokenize(text.encode(), add_bos=False, special=False) for text in items]
+            self._check_fits(llama, len(prefix_ids), tails)
+            try:
+                self._load_prefix(llama, prefix_ids)
+                rows = [self._read(llama, len(prefix_ids), tail, digits) for tail in tails]
+            except BaseException:
+                llama.n_tokens = 0  # the KV cache is in doubt; the next eval clears it
+                raise
+        self.usage.prompt_tokens += sum(len(tail) for tail in tails)
+        self.usage.cached_tokens += len(prefix_ids) * len(tails)
+        self.usage.completion_tokens += 2 * len(tails)
+        self.usage.seconds += time.perf_counter() - start
+        return np.array(rows).reshape(len(items), -1)
+
+    def _read(self, llama: Any, n_prefix: int, tail: list[int], digits: DigitTokens) -> Any:
+        llama.n_tokens = n_prefix  # eval() removes the KV cells past n_tokens first
+        llama.eval(tail)
+        p1 = digit_distribution(_last_logits(llama), digits)
+        d_star = int(np.argmax(p1))
+        llama.eval([digits.exact[d_star]])
+        p2 = digit_distribution(_last_logits(llama), digits)
+        self.usage.requests += 2
+        return code_distribution(p1, d_star, p2)
+
+    def _load_prefix(self, llama: Any, ids: list[int]) -> None:
+        """Leave exactly ``ids`` in the KV cache, evaluating as few tokens as possible."""
+        live = common_prefix(llama.input_ids[: llama.n_tokens], ids)
+        entry, saved = self._states.best(ids)
+        if entry is not None and saved > live:
+            _restore(llama, entry.tokens, entry.state)
+            self._states.touch(entry)
+            reused = saved
+        else:
+            reused = live
+        llama.n_tokens = reused
+        if reused < len(ids):
+            llama.eval(ids[reused:])
+            self.usage.requests += 1
+        llama._ctx.kv_cache_seq_rm(-1, len(ids), -1)
+        self.usage.prompt_tokens += len(ids) - reused
+        # Per continuation the whole prefix counts as cached; the part evaluated here is not.
+        self.usage.cached_tokens -= len(ids) - reused
+        if not (entry is not None and saved == len(ids) == len(entry.tokens)):
+            self._states.put(ids, _save(llama))
+
+    def _digit_tokens(self, llama: Any) -> DigitTokens:
+        if self._digits is None:
+            model = llama._model
+            pieces = (
+                (token, model.token_to_piece(token).rstrip(b"\0"))
+                for token in range(llama.n_vocab())
+            )
+            self._digits = digit_tokens(pieces, "llama.cpp")
+        return self._digits
+
+    def _check_fits(self, llama: Any, n_prefix: int, tails: list[list[int]]) -> None:
+        longest = n_prefix + max((len(tail) for tail in tails), default=0) + 1
+        if longest > llama.n_ctx():
+            raise ConfigurationError(
+                f"A scoring prompt needs {longest} tokens but the llama.cpp context holds "
+                f"{llama.n_ctx()}. Shorten the history (fewer observations in the prefix) or "
+                f"load the model with a larger n_ctx."
+            )
+
+
+def _last_logits(llama: Any) -> np.ndarray:
+    import llama_cpp
+
+    pointer = llama_cpp.llama_get_logits_ith(llama._ctx.ctx, -1)
+    return np.ctypeslib.as_array(pointer, shape=(llama.n_vocab(),)).copy()
+
+
+def _save(llama: Any) -> bytes:
+    import llama_cpp
+
+    size = llama_cpp.llama_state_seq_get_size(llama._ctx.ctx, 0)
+    buffer = (ctypes.c_uint8 * size)()
+    written = llama_cpp.llama_state_seq_get_data(llama._ctx.ctx, buffer, size, 0)
+    return ctypes.string_at(buffer, written)
+
+
+def _restore(llama: Any, tokens: list[int], state: bytes) -> None:
+    import llama_cpp
+
+    llama.n_tokens = 0
+    llama._ctx.kv_cache_seq_rm(-1, 0, -1)
+    buffer = (ctypes.c_uint8 * len(state)).from_buffer_copy(state)
+    if llama_cpp.llama_state_seq_set_data(llama._ctx.ctx, buffer, len(state), 0) == 0:
+        raise LLMConnectionError(
+            "llama.cpp could not restore a saved prefix state (llama_state_seq_set_data "
+            "returned 0); the context may be too small for it. Load the model with a larger "
+            "n_ctx."
+        )
+    llama.input_ids[: len(tokens)] = tokens
+    llama.n_tokens = len(tokens)
+    llama._requires_eval = True
