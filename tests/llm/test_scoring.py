@@ -1,0 +1,174 @@
+"""Reading two-digit score codes from next-token probabilities, on real models.
+
+The prompts continue an obvious pattern (``x: 3`` -> ``y: 33``) that the embedded 0.5B model
+completes with near certainty, so the tests can check that the likeliest code is the right one.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from langchain_core.language_models import BaseChatModel
+
+from tunesmith.core.errors import ConfigurationError
+from tunesmith.llm import N_CODES, code_distribution, load, score_reader
+from tunesmith.llm._llamacpp import LlamaCppChat
+from tunesmith.llm._scoring_cache import PrefixStates
+from tunesmith.llm._transformers import TransformersChat
+from tunesmith.llm.testing import ScriptedChatModel
+
+PREFIX = "".join(f"x: {d}\ny: {d}{d}\n" for d in (3, 5, 2, 8, 4, 6))
+DIGITS = (7, 1, 9)
+CONTINUATIONS = [f"x: {d}\ny: " for d in DIGITS]
+EXTRA_LINE = "x: 0\ny: 00\n"
+
+
+def first_digits(probs: np.ndarray) -> np.ndarray:
+    return probs.reshape(len(probs), 10, 10).sum(axis=2).argmax(axis=1)
+
+
+def test_code_distribution_reads_one_first_digit_and_spreads_the_others() -> None:
+    p1 = np.array([0.1, 0.0, 0.6, 0.3, 0, 0, 0, 0, 0, 0])
+    p2 = np.linspace(1, 10, 10) / 55
+    codes = code_distribution(p1, 2, p2)
+    assert codes.shape == (N_CODES,)
+    assert codes.sum() == pytest.approx(1.0)
+    assert codes[20:30] == pytest.approx(0.6 * p2)
+    assert codes[0:10] == pytest.approx(np.full(10, 0.01))
+    assert codes[30:40] == pytest.approx(np.full(10, 0.03))
+    assert codes[10:20].sum() == 0
+
+
+def test_code_distribution_refuses_a_wrong_shape() -> None:
+    with pytest.raises(ConfigurationError, match=r"shape \(10,\)"):
+        code_distribution(np.ones(100) / 100, 0, np.ones(10) / 10)
+
+
+def test_prefix_states_keep_the_grown_history_and_the_recent_ones() -> None:
+    states: PrefixStates[str] = PrefixStates(2)
+    states.put([1, 2, 3], "a")
+    states.put([1, 2, 3, 4], "a+")  # the grown history replaces its shorter self
+    assert len(states) == 1
+    entry, shared = states.best([1, 2, 3, 9])
+    assert entry is not None
+    assert (entry.state, shared) == ("a+", 3)
+    states.put([7, 8], "b")
+    states.put([5], "c")  # over capacity: the least recently used goes
+    assert states.best([1, 2, 3]) == (None, 0)
+    assert len(states) == 2
+
+
+def test_a_chat_model_without_logprobs_is_refused_by_name() -> None:
+    with pytest.raises(ConfigurationError, match=r"ScriptedChatModel .*openai:URL#MODEL"):
+        score_reader(ScriptedChatModel(replies=["x"]))
+
+
+def test_an_empty_continuation_is_refused() -> None:
+    reader = score_reader(LlamaCppChat(model_path="/nonexistent.gguf"))
+    with pytest.raises(ConfigurationError, match=r"\[1\] are empty"):
+        reader.score_codes(PREFIX, ["x: 1\ny: ", ""])
+
+
+@pytest.fixture(scope="module")
+def llama_chat(embedded_chat: BaseChatModel) -> LlamaCppChat:
+    assert isinstance(embedded_chat, LlamaCppChat)
+    return embedded_chat
+
+
+@pytest.fixture(scope="module")
+def llama_probs(llama_chat: LlamaCppChat) -> np.ndarray:
+    return score_reader(llama_chat).score_codes(PREFIX, CONTINUATIONS)
+
+
+@pytest.mark.llm
+def test_llamacpp_reads_the_obvious_codes(
+    llama_chat: LlamaCppChat, llama_probs: np.ndarray
+) -> None:
+    assert llama_probs.shape == (len(CONTINUATIONS), N_CODES)
+    assert np.allclose(llama_probs.sum(axis=1), 1.0)
+    assert (llama_probs >= 0).all()
+    assert list(llama_probs.argmax(axis=1)) == [11 * d for d in DIGITS]
+    again = score_reader(llama_chat).score_codes(PREFIX, CONTINUATIONS)
+    assert np.allclose(again, llama_probs, atol=1e-6)
+
+
+@pytest.mark.llm
+def test_llamacpp_reuses_saved_prefixes_and_matches_a_cold_model(llama_chat: LlamaCppChat) -> None:
+    def n_tokens(text: str) -> int:
+        return len(llama_chat.client.tokenize(text.encode(), add_bos=False))
+
+    tails = sum(n_tokens(text) for text in CONTINUATIONS)
+    reader = score_reader(llama_chat)
+    reader.score_codes(PREFIX, CONTINUATIONS)
+    assert reader.usage.prompt_tokens <= n_tokens(PREFIX) + tails
+    # Another history in between, so the live KV cache no longer holds the first one.
+    reader.score_codes("".join(f"x: {d}\ny: {d}{d}\n" for d in (9, 1)), CONTINUATIONS[:1])
+    before = reader.usage.prompt_tokens
+    grown = reader.score_codes(PREFIX + EXTRA_LINE, CONTINUATIONS)
+    assert reader.usage.prompt_tokens - before == n_tokens(EXTRA_LINE) + tails
+    assert reader.usage.cached_tokens > reader.usage.prompt_tokens
+    assert reader.usage.completion_tokens == 2 * (2 * len(CONTINUATIONS) + 1)
+
+    cold = score_reader(LlamaCppChat(model_path=llama_chat.model_path))
+    cold_grown = cold.score_codes(PREFIX + EXTRA_LINE, CONTINUATIONS)
+    assert cold.usage.prompt_tokens == n_tokens(PREFIX + EXTRA_LINE) + tails
+    assert np.allclose(grown, cold_grown, atol=1e-3)
+
+
+@pytest.mark.llm
+def test_llamacpp_chat_model_stays_correct_after_scoring(llama_chat: LlamaCppChat) -> None:
+    question = "What is 2 + 3? Reply with the number only."
+    before = llama_chat.invoke(question, max_tokens=8).content
+    score_reader(llama_chat).score_codes(PREFIX, CONTINUATIONS)
+    # A raw prompt that starts like the scored one reuses the KV cells the reader left behind,
+    # which is only right if the Llama's token record describes them.
+    with llama_chat._lock:
+        reply = llama_chat.client.create_completion(
+            PREFIX + CONTINUATIONS[-1], max_tokens=2, temperature=0
+        )
+    assert reply["choices"][0]["text"] == "99"
+    assert llama_chat.invoke(question, max_tokens=8).content == before
+    assert "5" in str(before)
+
+
+@pytest.mark.llm
+@pytest.mark.slow
+def test_openai_server_reader_agrees_with_llamacpp(
+    server_url: str, llama_probs: np.ndarray
+) -> None:
+    reader = score_reader(load(f"openai:{server_url}"))
+    probs = reader.score_codes(PREFIX, CONTINUATIONS)
+    assert probs.shape == (len(CONTINUATIONS), N_CODES)
+    assert np.allclose(probs.sum(axis=1), 1.0)
+    assert list(first_digits(probs)) == list(first_digits(llama_probs))
+    assert np.allclose(probs, llama_probs, atol=0.02)
+    # llama_cpp.server takes one prompt per request: the reader noticed and sent them singly.
+    assert getattr(reader, "batches_", None) is False
+    assert reader.usage.requests == 1 + len(CONTINUATIONS)
+    assert reader.usage.prompt_tokens > 0
+    assert reader.usage.completion_tokens == 2 * len(CONTINUATIONS)
+
+
+@pytest.mark.llm
+@pytest.mark.slow
+def test_transformers_reader_agrees_and_reuses_its_cache(
+    hf_checkpoint: Path, llama_probs: np.ndarray
+) -> None:
+    chat = load(f"hf:{hf_checkpoint}", device="cpu")
+    reader = score_reader(chat)
+    probs = reader.score_codes(PREFIX, CONTINUATIONS[:2])
+    assert probs.shape == (2, N_CODES)
+    assert np.allclose(probs.sum(axis=1), 1.0)
+    assert list(first_digits(probs)) == list(first_digits(llama_probs[:2]))
+    assert np.allclose(probs, llama_probs[:2], atol=0.02)
+
+    assert isinstance(chat, TransformersChat)
+    tokenizer = chat._load()[1]
+    before = reader.usage.prompt_tokens
+    grown = reader.score_codes(PREFIX + EXTRA_LINE, CONTINUATIONS[:1])
+    new = len(tokenizer.encode(EXTRA_LINE + CONTINUATIONS[0], add_special_tokens=False))
+    assert reader.usage.prompt_tokens - before == new
+    cold = score_reader(chat).score_codes(PREFIX + EXTRA_LINE, CONTINUATIONS[:1])
+    assert np.allclose(grown, cold, atol=1e-4)

@@ -1,0 +1,126 @@
+"""Score reading on a transformers model with a KV cache (``DynamicCache``) per prefix.
+
+The prefix is run once; each continuation and its digit run on the prefix's cache, which is
+cropped back afterwards. A few recent prefixes keep their caches; a new prefix extends (or crops
+a copy of) the one it shares the most leading tokens with.
+"""
+
+from __future__ import annotations
+
+import copy
+import inspect
+import time
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from tunesmith.llm._scoring import (
+    DigitTokens,
+    ScoringUsage,
+    check_continuations,
+    code_distribution,
+    digit_distribution,
+    digit_tokens,
+)
+from tunesmith.llm._scoring_cache import PrefixStates
+
+if TYPE_CHECKING:
+    from tunesmith.llm._transformers import TransformersChat
+
+
+class TransformersScoreReader:
+    """Reads code distributions from a :class:`TransformersChat`'s model.
+
+    Args:
+        chat: The chat model whose weights, tokenizer and lock the reader shares.
+        max_prefixes: Prefix caches kept (fp32 on CPU: about 25 KB per token for a 0.5B
+            Qwen model).
+    """
+
+    def __init__(self, chat: TransformersChat, *, max_prefixes: int = 4) -> None:
+        self.chat = chat
+        self.max_prefixes = max_prefixes
+        self.usage = ScoringUsage()
+        self._states: PrefixStates[Any] = PrefixStates(max_prefixes)
+        self._digits: DigitTokens | None = None
+        self._cache_arg: str | None = None
+
+    def score_codes(self, prefix: str, continuations: Sequence[str]) -> np.ndarray:
+        """See :class:`tunesmith.llm.ScoreReader`."""
+        import torch
+
+        items = check_continuations(continuations)
+        start = time.perf_counter()
+        with self.chat._lock, torch.inference_mode():
+            model, tokenizer = self.chat._load()
+            digits = self._digit_tokens(tokenizer)
+            ids = list(tokenizer.encode(prefix, add_special_tokens=True))
+            tails = [list(tokenizer.encode(text, add_special_tokens=False)) for text in items]
+            try:
+                cache = self._prefix_cache(model, ids)
+                rows = [self._read(model, cache, tail, digits) for tail in tails]
+            except BaseException:
+                self._states = PrefixStates(self.max_prefixes)  # caches in doubt
+                raise
+        self.usage.prompt_tokens += sum(len(tail) for tail in tails)
+        self.usage.cached_tokens += len(ids) * len(tails)
+        self.usage.completion_tokens += 2 * len(tails)
+        self.usage.seconds += time.perf_counter() - start
+        return np.array(rows).reshape(len(items), -1)
+
+    def _read(self, model: Any, cache: Any, tail: list[int], digits: DigitTokens) -> Any:
+        p1 = digit_distribution(self._forward(model, tail, cache), digits)
+        d_star = int(np.argmax(p1))
+        p2 = digit_distribution(self._forward(model, [digits.exact[d_star]], cache), digits)
+        cache.crop(-(len(tail) + 1))  # back to the prefix alone
+        return code_distribution(p1, d_star, p2)
+
+    def _prefix_cache(self, model: Any, ids: list[int]) -> Any:
+        """A cache holding exactly ``ids``, reusing a saved one where they share tokens."""
+        entry, shared = self._states.best(ids)
+        if entry is not None and shared == len(entry.tokens) == len(ids):
+            self._states.touch(entry)
+            return entry.state
+        if entry is None:
+            from transformers import DynamicCache
+
+            cache = DynamicCache(config=model.config)
+        elif shared == len(entry.tokens):
+            cache = entry.state  # grows in place; put() below drops the shorter entry
+        else:
+            cache = copy.deepcopy(entry.state)
+            cache.crop(shared - len(entry.tokens))
+        if shared < len(ids):
+            self._forward(model, ids[shared:], cache)
+        self.usage.prompt_tokens += len(ids) - shared
+        self.usage.cached_tokens -= len(ids) - shared  # counted as cached per continuation
+        self._states.put(ids, cache)
+        return cache
+
+    def _forward(self, model: Any, ids: list[int], cache: Any) -> np.ndarray:
+        """Run ``ids`` on top of ``cache`` (which grows) and return the last logits."""
+        import torch
+
+        if self._cache_arg is None:
+            # transformers 5.x renamed past_key_values to cache (the old name is deprecated).
+            names = inspect.signature(model.forward).parameters
+            self._cache_arg = "cache" if "cache" in names else "past_key_values"
+        inputs = torch.tensor([ids], dtype=torch.long, device=model.device)
+        options = {self._cache_arg: cache, "use_cache": True, "logits_to_keep": 1}
+        output = model(input_ids=inputs, **options)
+        self.usage.requests += 1
+        return np.asarray(output.logits[0, -1].float().cpu().numpy())
+
+    def _digit_tokens(self, tokenizer: Any) -> DigitTokens:
+        if self._digits is None:
+            # A token whose vocabulary entry starts with an ASCII digit is a candidate (byte-level
+            # BPE and SentencePiece spell digits as themselves); decoding confirms the text.
+            candidates = sorted(
+                token
+                for text, token in tokenizer.get_vocab().items()
+                if text[:1].isascii() and text[:1].isdigit()
+            )
+            pieces = ((token, str(tokenizer.decode([token])).encode()) for token in candidates)
+            self._digits = digit_tokens(pieces, "transformers")
+        return self._digits
