@@ -69,3 +69,39 @@ def test_bench_tasks_with_an_unknown_task_exits_2(tmp_path: Path) -> None:
     result = runner.invoke(app, ["bench", "tasks", "--out", str(tmp_path), "--tasks", "pengiuns"])
     assert result.exit_code == 2
     assert "Unknown task 'pengiuns'" in result.output
+
+
+def test_bench_kaggle_runs_an_agent_and_prints_the_table(tmp_path: Path) -> None:
+    result = runner.invoke(
+        app, ["bench", "kaggle", "--out", str(tmp_path), "--tasks", "penguins", "--agents",
+              "flaml", "--budget", "5", "--seeds", "0"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "penguins/flaml/0: accuracy" in result.output
+    for text in ("## Scores (medal)", "## Summary", "| flaml |", "1 cells (0 reused)"):
+        assert text in result.output
+    rows = pd.read_csv(tmp_path / "results.csv")
+    assert (len(rows), bool(rows["valid"][0])) == (1, True)
+    assert (tmp_path / "runs" / "penguins__flaml__0" / "submission.csv").is_file()
+
+    again = runner.invoke(
+        app, ["bench", "kaggle", "--out", str(tmp_path), "--tasks", "penguins", "--agents",
+              "flaml", "--budget", "5"],
+    )  # fmt: skip
+    assert again.exit_code == 0, again.output
+    assert "(reused)" in again.output
+    assert "1 cells (1 reused)" in again.output
+
+
+def test_bench_kaggle_with_an_unknown_agent_or_task_exits_2(tmp_path: Path) -> None:
+    agent = runner.invoke(
+        app, ["bench", "kaggle", "--out", str(tmp_path), "--tasks", "penguins", "--agents",
+              "tunesmith,flmal"],
+    )  # fmt: skip
+    assert agent.exit_code == 2
+    assert "Unknown agent 'flmal'" in agent.output
+    assert "Did you mean 'flaml'?" in agent.output
+    task = runner.invoke(app, ["bench", "kaggle", "--out", str(tmp_path), "--tasks", "pengiuns"])
+    assert task.exit_code == 2
+    assert "Unknown task 'pengiuns'" in task.output
+    assert not (tmp_path / "results.csv").exists()

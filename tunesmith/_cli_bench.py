@@ -1,4 +1,5 @@
-"""``tunesmith bench``: the Kaggle-style task suite and its grader; optimisers on Bayesmark."""
+"""``tunesmith bench``: the Kaggle-style task suite, its grader and agent benchmark;
+optimisers on Bayesmark."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ if TYPE_CHECKING:
     from rich.table import Table
 
     from tunesmith.evaluation.kaggle import BuiltTask, Grade
+    from tunesmith.evaluation.kaggle._bench_summary import CellRow
 
 bench_app = typer.Typer(
     name="bench",
@@ -228,5 +230,88 @@ def hpo(
     console.print(
         f"{n_cells} runs ({result.reused} reused) in {result.wall_time_s:.0f} s; "
         f"results in {out} (table.md, summary.json, evaluations.csv, regret.png).",
+        highlight=False,
+    )
+
+
+def _cell_line(cell: tuple[str, str, int], row: CellRow) -> str:
+    task, agent, seed = cell
+    if row.status != "done":
+        return f"{task}/{agent}/{seed}: {row.error}"
+    if not row.valid:
+        return f"{task}/{agent}/{seed}: invalid ({row.wall_s:.0f} s): {row.error}"
+    return (
+        f"{task}/{agent}/{seed}: {row.metric} {row.score:.4f}, medal {row.medal}, "
+        f"{row.wall_s:.0f} s"
+    )
+
+
+@bench_app.command("kaggle")
+def kaggle(
+    out: Annotated[Path, typer.Option("--out", help="Run folder (suite, runs, results).")],
+    task_names: Annotated[
+        str, typer.Option("--tasks", help="'all' or comma-separated task names.")
+    ] = "all",
+    agents: Annotated[
+        str,
+        typer.Option(
+            "--agents",
+            help="Comma-separated agents: tunesmith, flaml, optuna-tpe, autogluon. The first is "
+            "compared with each other one.",
+        ),
+    ] = "tunesmith,flaml",
+    budget: Annotated[
+        float, typer.Option("--budget", help="Seconds per agent and task, start to end.", min=1)
+    ] = 120.0,
+    seeds: Annotated[str, typer.Option("--seeds", help="Comma-separated agent seeds.")] = "0",
+    llm: Annotated[
+        str, typer.Option("--llm", help="LLM spec of the tunesmith agent.")
+    ] = "embedded",
+    workers: Annotated[
+        int, typer.Option("--workers", help="Trials at once (tunesmith).", min=1)
+    ] = 1,
+    resume: Annotated[
+        bool, typer.Option("--resume/--no-resume", help="Reuse cells finished in OUT.")
+    ] = True,
+) -> None:
+    """Run agents on the Kaggle-style suite: score, medal, wall time and LLM tokens per task.
+
+    Each agent gets OUT/suite/<task>/public and BUDGET seconds per task; its submission is
+    graded on the private answers. Writes OUT/results.csv, OUT/summary.json and OUT/table.md
+    after every cell (a re-run reuses finished cells); prints the table at the end.
+    AutoGluon runs from its own environment: set TUNESMITH_AUTOGLUON_PYTHON.
+    """
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from tunesmith.evaluation.kaggle._bench import resolve_tasks, run_kaggle_bench
+    from tunesmith.evaluation.kaggle._registry import AgentOptions, check_agents
+
+    console = Console()
+    names, seed_list = _names(agents), _seeds(seeds)
+    try:
+        check_agents(names)
+        total = len(resolve_tasks(task_names)) * len(names) * len(seed_list)
+        with Progress(console=console, transient=True) as bar:
+            task = bar.add_task("cells", total=total)
+
+            def on_cell(cell: tuple[str, str, int], row: CellRow | None, reused: bool) -> None:
+                if row is None:
+                    bar.update(task, description=f"{'/'.join(map(str, cell))} ({budget:g} s)")
+                    return
+                bar.update(task, advance=1)
+                note = " (reused)" if reused else ""
+                bar.console.print(_cell_line(cell, row) + note, highlight=False)
+
+            result = run_kaggle_bench(
+                out, tasks=task_names, agents=names, budget_s=budget, seeds=seed_list,
+                options=AgentOptions(llm=llm, workers=workers), resume=resume, on_cell=on_cell,
+            )  # fmt: skip
+    except TunesmithError as exc:
+        raise _fail(exc) from None
+    typer.echo((out / "table.md").read_text())
+    console.print(
+        f"{len(result.rows)} cells ({result.reused} reused) in {result.wall_time_s:.0f} s; "
+        f"results in {out} (table.md, results.csv, summary.json, runs/).",
         highlight=False,
     )
