@@ -16,6 +16,7 @@ from tunesmith.core.errors import ConfigurationError
 from tunesmith.llm import N_CODES, code_distribution, load, score_reader
 from tunesmith.llm._llamacpp import LlamaCppChat
 from tunesmith.llm._scoring_cache import PrefixStates
+from tunesmith.llm._scoring_llamacpp import LlamaCppScoreReader
 from tunesmith.llm._transformers import TransformersChat
 from tunesmith.llm.testing import ScriptedChatModel
 
@@ -131,6 +132,21 @@ def test_llamacpp_chat_model_stays_correct_after_scoring(llama_chat: LlamaCppCha
     assert reply["choices"][0]["text"] == "99"
     assert llama_chat.invoke(question, max_tokens=8).content == before
     assert "5" in str(before)
+
+
+@pytest.mark.llm
+def test_llamacpp_reader_writes_from_the_cached_prefix(llama_chat: LlamaCppChat) -> None:
+    reader = score_reader(llama_chat)
+    assert isinstance(reader, LlamaCppScoreReader)
+    generate = reader.generate  # optional: the surrogate writes candidates with it
+    assert generate(PREFIX, "x: 7\ny: ", max_tokens=6, temperature=0) == "77"
+    sampled = [generate(PREFIX, "x: ", max_tokens=6, temperature=0.8, seed=s) for s in (0, 1)]
+    assert sampled == [
+        generate(PREFIX, "x: ", max_tokens=6, temperature=0.8, seed=s) for s in (0, 1)
+    ]
+    assert all("\n" not in text for text in sampled)
+    assert reader.usage.completion_tokens >= 2
+    assert reader.usage.cached_tokens > 0
 
 
 @pytest.mark.llm

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ctypes
 import time
+import weakref
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +32,10 @@ if TYPE_CHECKING:
     from tunesmith.llm._llamacpp import LlamaCppChat
 
 
+# One vocabulary scan (~0.25 s for 151k tokens) per Llama, however many readers share it.
+_DIGITS: weakref.WeakKeyDictionary[Any, DigitTokens] = weakref.WeakKeyDictionary()
+
+
 class LlamaCppScoreReader:
     """Reads code distributions from a :class:`LlamaCppChat`'s model.
 
@@ -44,7 +49,6 @@ class LlamaCppScoreReader:
         self.max_prefixes = max_prefixes
         self.usage = ScoringUsage()
         self._states: PrefixStates[bytes] = PrefixStates(max_prefixes)
-        self._digits: DigitTokens | None = None
 
     def score_codes(self, prefix: str, continuations: Sequence[str]) -> np.ndarray:
         """See :class:`tunesmith.llm.ScoreReader`."""
@@ -52,10 +56,10 @@ class LlamaCppScoreReader:
         start = time.perf_counter()
         with self.chat._lock:
             llama = self.chat.client
-            digits = self._digit_tokens(llama)
+            digits = _digit_tokens(llama)
             prefix_ids = llama.tokenize(prefix.encode(), add_bos=True, special=False)
             tails = [llama.tokenize(text.encode(), add_bos=False, special=False) for text in items]
-            self._check_fits(llama, len(prefix_ids), tails)
+            _check_fits(llama, len(prefix_ids) + max(len(tail) for tail in tails) + 1)
             try:
                 self._load_prefix(llama, prefix_ids)
                 rows = [self._read(llama, len(prefix_ids), tail, digits) for tail in tails]
@@ -67,6 +71,86 @@ class LlamaCppScoreReader:
         self.usage.completion_tokens += 2 * len(tails)
         self.usage.seconds += time.perf_counter() - start
         return np.array(rows).reshape(len(items), -1)
+
+    def generate(
+        self,
+        prefix: str,
+        continuation: str,
+        *,
+        max_tokens: int = 64,
+        stop: Sequence[str] = ("\n",),
+        temperature: float = 0.8,
+        seed: int | None = None,
+    ) -> str:
+        """Sample text after ``prefix + continuation``, reusing the prefix's saved KV state.
+
+        Raw text, no chat template, like :meth:`score_codes` (so a prompt the reader scores
+        and one it writes from share their cached prefix).
+
+        Args:
+            prefix: Shared text; its KV state is saved and reused as for scoring.
+            continuation: Non-empty text the sampled text follows.
+            max_tokens: Most tokens sampled.
+            stop: The text ends before the first of these (which is not returned).
+            temperature: Softmax temperature; 0 is greedy.
+            seed: Seed of the sampling (``numpy.random.default_rng``).
+
+        Returns:
+            The sampled text, cut before a stop string or end-of-text.
+        """
+        check_continuations([continuation])
+        rng = np.random.default_rng(seed)
+        start = time.perf_counter()
+        with self.chat._lock:
+            llama = self.chat.client
+            prefix_ids = llama.tokenize(prefix.encode(), add_bos=True, special=False)
+            tail = llama.tokenize(continuation.encode(), add_bos=False, special=False)
+            _check_fits(llama, len(prefix_ids) + len(tail) + max_tokens)
+            try:
+                self._load_prefix(llama, prefix_ids)
+                llama.n_tokens = len(prefix_ids)
+                llama.eval(tail)
+                text, n_sampled = self._sample(llama, max_tokens, stop, temperature, rng)
+            except BaseException:
+                llama.n_tokens = 0
+                raise
+        self.usage.prompt_tokens += len(tail)
+        self.usage.cached_tokens += len(prefix_ids)
+        self.usage.completion_tokens += n_sampled
+        self.usage.seconds += time.perf_counter() - start
+        return text
+
+    def _sample(
+        self,
+        llama: Any,
+        max_tokens: int,
+        stop: Sequence[str],
+        temperature: float,
+        rng: np.random.Generator,
+    ) -> tuple[str, int]:
+        import llama_cpp
+
+        self.usage.requests += 1
+        sampled: list[int] = []
+        text = ""
+        while len(sampled) < max_tokens:
+            logits = _last_logits(llama).astype(np.float64)
+            if temperature <= 0:
+                token = int(np.argmax(logits))
+            else:
+                weights = np.exp((logits - logits.max()) / temperature)
+                token = int(rng.choice(len(weights), p=weights / weights.sum()))
+            if llama_cpp.llama_vocab_is_eog(llama._model.vocab, token):
+                break
+            sampled.append(token)
+            text = llama.detokenize(sampled).decode("utf-8", errors="ignore")
+            cut = min((text.find(s) for s in stop if s and s in text), default=-1)
+            if cut >= 0:
+                return text[:cut], len(sampled)
+            if len(sampled) < max_tokens:
+                llama.eval([token])
+                self.usage.requests += 1
+        return text, len(sampled)
 
     def _read(self, llama: Any, n_prefix: int, tail: list[int], digits: DigitTokens) -> Any:
         llama.n_tokens = n_prefix  # eval() removes the KV cells past n_tokens first
@@ -99,24 +183,24 @@ class LlamaCppScoreReader:
         if not (entry is not None and saved == len(ids) == len(entry.tokens)):
             self._states.put(ids, _save(llama))
 
-    def _digit_tokens(self, llama: Any) -> DigitTokens:
-        if self._digits is None:
-            model = llama._model
-            pieces = (
-                (token, model.token_to_piece(token).rstrip(b"\0"))
-                for token in range(llama.n_vocab())
-            )
-            self._digits = digit_tokens(pieces, "llama.cpp")
-        return self._digits
 
-    def _check_fits(self, llama: Any, n_prefix: int, tails: list[list[int]]) -> None:
-        longest = n_prefix + max((len(tail) for tail in tails), default=0) + 1
-        if longest > llama.n_ctx():
-            raise ConfigurationError(
-                f"A scoring prompt needs {longest} tokens but the llama.cpp context holds "
-                f"{llama.n_ctx()}. Shorten the history (fewer observations in the prefix) or "
-                f"load the model with a larger n_ctx."
-            )
+def _check_fits(llama: Any, needed: int) -> None:
+    if needed > llama.n_ctx():
+        raise ConfigurationError(
+            f"A scoring prompt needs {needed} tokens but the llama.cpp context holds "
+            f"{llama.n_ctx()}. Shorten the history (fewer observations in the prefix) or load "
+            f"the model with a larger n_ctx."
+        )
+
+
+def _digit_tokens(llama: Any) -> DigitTokens:
+    if llama not in _DIGITS:
+        model = llama._model
+        pieces = (
+            (token, model.token_to_piece(token).rstrip(b"\0")) for token in range(llama.n_vocab())
+        )
+        _DIGITS[llama] = digit_tokens(pieces, "llama.cpp")
+    return _DIGITS[llama]
 
 
 def _last_logits(llama: Any) -> np.ndarray:

@@ -1,0 +1,101 @@
+"""Cost of reading two-digit score codes (``tunesmith.llm.score_reader``) over a cached prefix.
+
+Usage: python benchmarks/score_reading.py [--llm SPEC] [--prefix-tokens 1000]
+                                          [--continuations 10]
+
+Builds a history prefix of about ``--prefix-tokens`` tokens of LLM-surrogate-style lines
+(``x: ...`` then ``y: NN``), then times, on a fresh reader: the first call (prefix cold), the
+same call again (prefix cached, so only the continuations are evaluated), and a call after
+appending one observation line. Prints tokens from the reader's usage, seconds, and the load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+
+import numpy as np
+
+from tunesmith.llm import load, score_reader
+
+
+def line(rng: np.random.Generator) -> str:
+    depth = int(rng.integers(2, 16))
+    rate = 10 ** rng.uniform(-4, -1)
+    leaves = int(rng.integers(8, 256))
+    sub = rng.uniform(0.5, 1.0)
+    return f"x: depth={depth}, rate={rate:.1e}, leaves={leaves}, subsample={sub:.2f}\ny: "
+
+
+def build_prefix(reader_tokens: int, rng: np.random.Generator) -> tuple[str, int]:
+    header = (
+        "The following are hyperparameter configurations of a gradient-boosted tree model "
+        "and its validation accuracy, written as a two-digit code from 00 (worst) to 99 "
+        "(best).\n"
+    )
+    lines = [header]
+    n_lines = max(1, round((reader_tokens - 40) / 33))  # about 33 tokens per observation
+    for _ in range(n_lines):
+        lines.append(f"{line(rng)}{int(rng.integers(0, 100)):02d}\n")
+    return "".join(lines), n_lines
+
+
+def timed(reader: object, prefix: str, continuations: list[str]) -> tuple[float, dict[str, int]]:
+    usage = reader.usage  # type: ignore[attr-defined]
+    before = (usage.requests, usage.prompt_tokens, usage.cached_tokens)
+    start = time.perf_counter()
+    reader.score_codes(prefix, continuations)  # type: ignore[attr-defined]
+    seconds = time.perf_counter() - start
+    return seconds, {
+        "requests": usage.requests - before[0],
+        "evaluated": usage.prompt_tokens - before[1],
+        "cached": usage.cached_tokens - before[2],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--llm", default="embedded")
+    parser.add_argument("--prefix-tokens", type=int, default=1000)
+    parser.add_argument("--continuations", type=int, default=10)
+    args = parser.parse_args()
+
+    rng = np.random.default_rng(0)
+    prefix, n_lines = build_prefix(args.prefix_tokens, rng)
+    continuations = [line(rng) for _ in range(args.continuations)]
+    appended = f"{line(rng)}{int(rng.integers(0, 100)):02d}\n"
+
+    model = load(args.llm)
+    warmup = score_reader(model)  # loads the weights and scans the vocabulary once
+    warmup.score_codes("x: 1\ny: 11\n", ["x: 2\ny: "])
+
+    reader = score_reader(model)
+    rows = [
+        ("cold prefix + continuations", *timed(reader, prefix, continuations)),
+        ("same prefix again (cached)", *timed(reader, prefix, continuations)),
+        ("prefix + one appended line", *timed(reader, prefix + appended, continuations)),
+    ]
+    load_avg = os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),) * 3
+    print(
+        f"model {args.llm}; prefix {n_lines} observation lines; {args.continuations} "
+        f"continuations; load average {load_avg[0]:.2f} {load_avg[1]:.2f} {load_avg[2]:.2f} "
+        f"on {os.cpu_count()} CPUs"
+    )
+    print("| call | requests | tokens evaluated | tokens cached | seconds |")
+    print("|---|---:|---:|---:|---:|")
+    for name, seconds, counts in rows:
+        print(
+            f"| {name} | {counts['requests']} | {counts['evaluated']} | {counts['cached']} "
+            f"| {seconds:.2f} |"
+        )
+    cold, cached, grown = (row[1] for row in rows)
+    per_continuation = cached / args.continuations
+    print(
+        f"prefix alone (cold minus cached): {cold - cached:.2f} s; per continuation: "
+        f"{per_continuation:.3f} s; after one appended line: {grown:.2f} s"
+    )
+
+
+if __name__ == "__main__":
+    main()
