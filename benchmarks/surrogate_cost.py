@@ -80,6 +80,7 @@ def ours(model: Any, points: list[Any], n_obs: int, n_llm: int, n_cand: int) -> 
                 "seconds": wall,
             }
         )
+        _print(rows[-1])
     return rows
 
 
@@ -97,7 +98,7 @@ def llambo(model: Any, points: list[Any], n_obs: int, n_cand: int) -> dict:
         model, problem.space, history, pool, task="a random forest classifier on breast cancer",
         n_candidates=n_cand,
     )  # fmt: skip
-    return {
+    row = {
         "method": "LLAMBO-style (2 shuffled prompts, 10 samples per candidate and prompt)",
         "source": "-",
         "requests": cost.requests,
@@ -106,6 +107,8 @@ def llambo(model: Any, points: list[Any], n_obs: int, n_cand: int) -> dict:
         "completion": cost.completion_tokens,
         "seconds": cost.seconds,
     }
+    _print(row)
+    return row
 
 
 def main() -> None:
@@ -116,23 +119,28 @@ def main() -> None:
     parser.add_argument("--skip-llambo", action="store_true")
     args = parser.parse_args()
     optuna.logging.set_verbosity(optuna.logging.WARNING)
+    started = time.perf_counter()
     points = observations(args.observed)
+    print(f"{len(points)} configurations evaluated in {time.perf_counter() - started:.0f} s")
     model = load(args.llm)
     model.invoke("hi", max_tokens=1)  # load the weights before timing
     print(f"load average at start: {os.getloadavg()[0]:.2f}")
+    print("| method | sampled by | requests | prompt tokens sent | evaluated | completion | s |")
+    print("|---|---|---:|---:|---:|---:|---:|")
     rows = ours(model, points, args.observed, 2, args.candidates)
     rows += ours(model, points, args.observed, 0, args.candidates)
     if not args.skip_llambo:
         rows.append(llambo(model, points, args.observed, args.candidates))
-    print(f"load average at end: {os.getloadavg()[0]:.2f}\n")
-    print("| method | sampled by | requests | prompt tokens sent | evaluated | completion | s |")
-    print("|---|---|---:|---:|---:|---:|---:|")
-    for r in rows:
-        evaluated = "-" if r["evaluated"] is None else r["evaluated"]
-        print(
-            f"| {r['method']} | {r['source']} | {r['requests']} | {r['sent']} | {evaluated} | "
-            f"{r['completion']} | {r['seconds']:.1f} |"
-        )
+    print(f"load average at end: {os.getloadavg()[0]:.2f}")
+
+
+def _print(r: dict) -> None:
+    evaluated = "-" if r["evaluated"] is None else r["evaluated"]
+    print(
+        f"| {r['method']} | {r['source']} | {r['requests']} | {r['sent']} | {evaluated} | "
+        f"{r['completion']} | {r['seconds']:.1f} |",
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

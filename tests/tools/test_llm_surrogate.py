@@ -112,3 +112,17 @@ def test_gp_prediction_as_codes_is_a_discretised_gaussian() -> None:
     pred = gaussian_codes(mean, std, codes)
     assert np.allclose(pred.probs.sum(axis=1), 1.0)
     assert pred.mean_code[0] == pytest.approx(codes.slope * mean[0] + codes.offset, abs=0.6)
+
+
+def test_past_the_cap_the_prompt_is_cut_once_then_appended_to() -> None:
+    reader = ScriptedReader(lambda c: 50.0)
+    surrogate = LLMSurrogate(reader, SPACE, CONTEXT, n_members=1, history_cap=8)
+    values = [0.5, 0.1, 0.9, 0.8, 0.7, 0.6, 0.55, 0.65, 0.75, 0.85, 0.95]
+    history = [Observation(n, {"x": 0.01 * n, "depth": 1}, v) for n, v in enumerate(values)]
+    lines = []
+    for n in range(8, 12):
+        surrogate.predict(history[:n], [{"x": 0.5, "depth": 1}])
+        lines.append(reader.prefixes[-1].count("\nq: "))
+    assert lines == [8, 6, 7, 8]  # cut to 6 at the 9th point, then appended to
+    assert reader.prefixes[2].startswith(reader.prefixes[1])
+    assert "x: 0.01, 1\n" in reader.prefixes[1]  # the best point (0.1) is kept

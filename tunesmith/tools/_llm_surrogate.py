@@ -123,7 +123,8 @@ class LLMSurrogate:
         context: What the model and data are.
         direction: Whether the objective is minimised or maximised.
         n_members: Prompts with the history in different orders.
-        history_cap: Most examples shown; beyond it, the best third and the most recent.
+        history_cap: Most examples shown. Past it, the history is cut to three quarters of
+            the cap (the best third and the most recent), then appended to until the cap.
         permute_scores: A control: shuffle the scores across the shown configurations, so the
             LLM sees the right configurations with the wrong scores.
         seed: Seed of the orders and of the permutation.
@@ -152,6 +153,7 @@ class LLMSurrogate:
         self._members = [_Member() for _ in range(n_members)]
         self._writer = _Member()  # the prompt candidates are generated from (trial order)
         self._codes: ScoreCodes | None = None
+        self._kept: set[int] = set()
 
     @property
     def can_generate(self) -> bool:
@@ -208,7 +210,14 @@ class LLMSurrogate:
         return Prediction(probs / self.n_members, codes)
 
     def _shown(self, history: Sequence[Observation]) -> list[Observation]:
-        shown = select_history(history, self.direction, self.history_cap)
+        # Past the cap, cut to three quarters of it and then append again until the cap: the
+        # prompts (and their caches) are rewritten once per cap/4 new points, not every time.
+        last = max(self._kept, default=-1)
+        shown = [o for o in history if o.number in self._kept or o.number > last]
+        if len(shown) > self.history_cap:
+            cut = max(1, self.history_cap - self.history_cap // 4)
+            shown = select_history(history, self.direction, cut)
+        self._kept = {o.number for o in shown}
         if not self.permute_scores:
             return shown
         rng = np.random.default_rng(None if self.seed is None else [self.seed, len(shown)])
