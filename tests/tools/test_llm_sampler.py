@@ -190,15 +190,19 @@ def test_a_pickled_copy_keeps_a_spec_and_drops_loaded_models() -> None:
 def test_a_reader_that_writes_rows_proposes_without_chat_requests() -> None:
     from tests.tools._fake_reader import WritingReader
 
-    reader = WritingReader(true_value=_loss, rows=["0.71, 1.0e-02", "0.69, 1.1e-02", "junk"])
-    model = ScriptedChatModel(replies=_replies(1))  # the warm start only
+    reader = WritingReader(
+        true_value=_loss,
+        rows=["0.71, 1.0e-02", "0.69, 1.1e-02", "junk", "0.70, 1.0e-02", "0.3, 1.0"],
+    )
+    model = ScriptedChatModel(replies=[])  # never asked: the reader writes every proposal
     opt = make_optimizer(
         "hybrid", SPACE, seed=0, llm=model, reader=reader, context=CONTEXT, n_warmup=2,
     )  # fmt: skip
     trials = _run(opt, 6)
-    assert len(model.received) == 1
-    assert reader.generated
-    prefix, continuation = reader.generated[0]
+    assert model.received == []
+    assert [t.params for t in trials[:2]] == [{"x": 0.71, "lr": 0.01}, {"x": 0.69, "lr": 0.011}]
+    assert reader.generated[0][1] == "x: "  # zero-shot rows after the header
+    prefix, continuation = reader.generated[2]
     assert continuation == "q: 98\nx: "  # LLAMBO's target, alpha = 0.1 past the best (90)
     assert "q: 90\nx: " in prefix
     assert "llm-candidate" in _sources(trials)

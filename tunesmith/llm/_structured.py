@@ -129,6 +129,7 @@ def structured(
     max_attempts: int = 3,
     purpose: str = "structured",
     calls: list[LLMCall] | None = None,
+    max_tokens: int | None = None,
 ) -> T:
     """Ask ``model`` for an instance of the pydantic ``schema``.
 
@@ -143,6 +144,7 @@ def structured(
         max_attempts: Replies to try in total (the first plus repairs), at least 1.
         purpose: A label stored with each call record.
         calls: If given, one :class:`LLMCall` per request is appended (latency, tokens).
+        max_tokens: Completion length limit per request (None: the model's own).
 
     Returns:
         A validated instance of ``schema``.
@@ -158,6 +160,8 @@ def structured(
     schema_json = json.dumps(schema_dict, separators=(",", ":"))
     conversation = _with_schema_prompt(messages, schema_json)
     kwargs = _constraint(model, schema.__name__, schema_dict)
+    if max_tokens is not None:
+        kwargs["max_tokens"] = max_tokens
     replies: list[str] = []
     errors: list[str] = []
     for attempt in range(1, max_attempts + 1):
@@ -180,7 +184,7 @@ def structured(
             latency_s=latency,
             prompt_tokens=prompt_tokens,
             completion_tokens=completion_tokens,
-            constrained=bool(kwargs),
+            constrained="response_format" in kwargs,
             ok=error is None,
             error=error,
         )

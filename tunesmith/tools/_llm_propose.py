@@ -83,7 +83,11 @@ def _ask(
     from tunesmith.llm import structured
 
     schema = proposal_schema(space, k)
-    reply = structured(model, schema, prompt, max_attempts=2, purpose="propose", calls=calls)
+    # About 12 tokens per value (digits are single tokens) bounds the JSON of k configurations.
+    limit = k * (12 * len(space.params) + 8) + 16
+    reply = structured(
+        model, schema, prompt, max_attempts=2, purpose="propose", calls=calls, max_tokens=limit
+    )
     return [c.model_dump() for c in reply.configs][:k]  # type: ignore[attr-defined]
 
 

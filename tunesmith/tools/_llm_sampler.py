@@ -215,10 +215,20 @@ class HybridSampler(BaseSampler):
         self, model: Any, key: Any, sub: SearchSpace, history: list[Any], direction: Any
     ) -> dict[str, Any] | None:
         if key not in self._warm:
-            self._warm[key] = _llm_propose.warm_start(
-                model, sub, self._context(key), self.n_warmup,
-                direction=direction, default=self._default(key, sub), calls=self.stats.calls,
-            )  # fmt: skip
+            context = self._context(key)
+            default = self._default(key, sub)
+            surrogate = self._surrogate(key, sub, context, direction)
+            if surrogate.can_generate:  # rows after the cached header: no chat request
+                before = _usage(surrogate)
+                first = _llm_propose.usable(sub, [default]) if default is not None else []
+                rows = surrogate.propose([], self.n_warmup - len(first), seed=self.seed or 0)
+                self._warm[key] = first + _llm_propose.usable(sub, rows, first)
+                self.stats.scored(_usage(surrogate), before)
+            else:
+                self._warm[key] = _llm_propose.warm_start(
+                    model, sub, context, self.n_warmup,
+                    direction=direction, default=default, calls=self.stats.calls,
+                )  # fmt: skip
             self.stats.succeeded()
         tried = {format_config(sub, o.params) for o in history}
         for config in self._warm[key]:

@@ -163,12 +163,15 @@ class LLMSurrogate:
     def propose(
         self, history: Sequence[Observation], k: int, *, alpha: float = 0.1, seed: int = 0
     ) -> list[dict[str, Any]]:
-        """Up to ``k`` configurations the LLM writes for a quality past the best seen.
+        """Up to ``k`` configurations the LLM writes for a quality past the best seen
+        (with no history: zero-shot rows after the header).
 
         LLAMBO's target-conditioned sampling (target ``90 + alpha * 80`` on the code scale),
         from a prompt of ``q`` then ``x`` lines that shares this surrogate's header and scale
         and, like the scoring prompts, only grows; rows that do not parse are dropped.
         """
+        if not history:
+            return self._write_rows(self._header(), "x: ", k, seed)
         shown = self._shown(history)
         codes = self._scale(shown)
         by_number = {o.number: o for o in shown}
@@ -180,10 +183,15 @@ class LLMSurrogate:
             f"q: {codes.text(o.value)}\nx: {format_row(self.space, o.params)}\n" for o in rows
         )
         target = min(N_CODES - 1, round(90 + alpha * 80))
+        return self._write_rows(prefix, f"q: {target}\nx: ", k, seed)
+
+    def _write_rows(
+        self, prefix: str, continuation: str, k: int, seed: int
+    ) -> list[dict[str, Any]]:
         out = []
         for i in range(k):
             text = self.reader.generate(  # type: ignore[attr-defined]
-                prefix, f"q: {target}\nx: ", max_tokens=12 * len(self.space) + 4,
+                prefix, continuation, max_tokens=12 * len(self.space) + 4,
                 stop=["\n"], temperature=0.8, seed=seed + i,
             )  # fmt: skip
             config = parse_row(self.space, text)
