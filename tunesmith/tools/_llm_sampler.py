@@ -215,20 +215,12 @@ class HybridSampler(BaseSampler):
         self, model: Any, key: Any, sub: SearchSpace, history: list[Any], direction: Any
     ) -> dict[str, Any] | None:
         if key not in self._warm:
-            context = self._context(key)
-            default = self._default(key, sub)
-            surrogate = self._surrogate(key, sub, context, direction)
-            if surrogate.can_generate:  # rows after the cached header: no chat request
-                before = _usage(surrogate)
-                first = _llm_propose.usable(sub, [default]) if default is not None else []
-                rows = surrogate.propose([], self.n_warmup - len(first), seed=self.seed or 0)
-                self._warm[key] = first + _llm_propose.usable(sub, rows, first)
-                self.stats.scored(_usage(surrogate), before)
-            else:
-                self._warm[key] = _llm_propose.warm_start(
-                    model, sub, context, self.n_warmup,
-                    direction=direction, default=default, calls=self.stats.calls,
-                )  # fmt: skip
+            # A chat request under the configuration's JSON schema: with no examples in the
+            # prompt, the 0.5B model does not keep to the bare row format.
+            self._warm[key] = _llm_propose.warm_start(
+                model, sub, self._context(key), self.n_warmup,
+                direction=direction, default=self._default(key, sub), calls=self.stats.calls,
+            )  # fmt: skip
             self.stats.succeeded()
         tried = {format_config(sub, o.params) for o in history}
         for config in self._warm[key]:

@@ -163,15 +163,12 @@ class LLMSurrogate:
     def propose(
         self, history: Sequence[Observation], k: int, *, alpha: float = 0.1, seed: int = 0
     ) -> list[dict[str, Any]]:
-        """Up to ``k`` configurations the LLM writes for a quality past the best seen
-        (with no history: zero-shot rows after the header).
+        """Up to ``k`` configurations the LLM writes for a quality past the best seen.
 
         LLAMBO's target-conditioned sampling (target ``90 + alpha * 80`` on the code scale),
         from a prompt of ``q`` then ``x`` lines that shares this surrogate's header and scale
         and, like the scoring prompts, only grows; rows that do not parse are dropped.
         """
-        if not history:
-            return self._write_rows(self._header(), "x: ", k, seed)
         shown = self._shown(history)
         codes = self._scale(shown)
         by_number = {o.number: o for o in shown}
