@@ -50,7 +50,7 @@ def test_a_full_plan_says_what_decided_each_choice(iris: pd.DataFrame) -> None:
     assert plan.decided_by["validation"] == "data"
     assert "600 s" in plan.stopping
     config = plan.run_config(n_workers=2, seed=3)
-    assert (config.time_budget_s, config.cv_folds, config.optimizer) == (600.0, 5, "tpe")
+    assert (config.time_budget_s, config.cv_folds, config.optimizer) == (600.0, 5, "hybrid")
     assert config.n_workers == 2
 
 

@@ -261,7 +261,8 @@ class Assistant:
         store = RunStore(out)
         _, stored = store.read_plan()
         config = _config(stored.model_dump() | options)
-        return Run(out, RunLoop(out, config=config, executor=self.executor).run())
+        loop = RunLoop(out, config=config, executor=self.executor, llm=self._sampler_llm(config))
+        return Run(out, loop.run())
 
     def _loop(
         self,
@@ -302,8 +303,12 @@ class Assistant:
         config = _config(plan.run_config().model_dump() | run_fields)
         return RunLoop(
             out_dir, plan, config, data=frame, test=test_frame, sample_submission=sample,
-            started=started, executor=self.executor,
+            started=started, executor=self.executor, llm=self._sampler_llm(config),
         )  # fmt: skip
+
+    def _sampler_llm(self, config: RunConfig) -> BaseChatModel | None:
+        """The chat model for an LLM optimiser (loaded only when the run uses one)."""
+        return self.model if config.optimizer in ("hybrid", "llm") else None
 
     def _new_run_dir(self) -> Path:
         root = Path(self.storage_dir) if self.storage_dir is not None else Path("tunesmith-runs")

@@ -44,7 +44,7 @@ class RunConfig(BaseModel):
     seed: int = Field(default=0, ge=0)
     cv_folds: int = Field(default=5, ge=2, le=20)
     holdout_fraction: float | None = Field(default=None, gt=0.0, lt=1.0)
-    optimizer: Literal["tpe", "random", "gp", "sobol"] = "tpe"
+    optimizer: Literal["hybrid", "tpe", "random", "gp", "sobol", "llm"] = "hybrid"
     plateau_trials: int | None = Field(default=None, ge=1)
     trial_timeout_s: float | None = Field(default=None, gt=0)
     memory_limit_mb: int | None = Field(default=None, ge=1)

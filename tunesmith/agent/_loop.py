@@ -25,6 +25,7 @@ from tunesmith.agent._events import EventLog, Listener
 from tunesmith.agent._intents import CHANGES_RUN, answer
 from tunesmith.agent._pick import default_params, next_learner
 from tunesmith.agent._plan import Plan, as_plan
+from tunesmith.agent._sampling import sampler_options
 from tunesmith.agent._store import INTERRUPTED, RunStore
 from tunesmith.agent._submission import check_test, write_submission
 from tunesmith.core import (
@@ -86,6 +87,7 @@ class RunLoop:
             so that planning counts against it; None: when the search starts.
         executor: Runs the trials (e.g. a ``RayExecutor``); it is used, not shut down. None:
             a ``LocalExecutor`` with ``config.n_workers`` workers for the search.
+        llm: The chat model the ``hybrid``/``llm`` optimisers may use (see ``_sampling``).
     """
 
     def __init__(
@@ -100,10 +102,12 @@ class RunLoop:
         listeners: Sequence[Listener] = (),
         started: float | None = None,
         executor: Any = None,
+        llm: Any = None,
     ) -> None:
         self.store = RunStore(out_dir)
         self.started = started
         self.executor = executor
+        self.llm = llm
         self.plan = plan
         self.config = config
         self.data = data
@@ -230,6 +234,7 @@ class RunLoop:
             direction="minimize",
             storage=self.store.storage(config),
             study_name=config.study_name,
+            **sampler_options(config.optimizer, self.llm, plan, self.data),
         )
         interrupted = optimizer.study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
         for trial in interrupted:
@@ -289,7 +294,12 @@ class RunLoop:
                     in_flight[ex.submit(spec, job.model_copy(update={"time_limit_s": limit}))] = (
                         spec
                     )
-                    log.emit("trial_started", number=spec.number, params=spec.params)
+                    log.emit(
+                        "trial_started",
+                        number=spec.number,
+                        params=spec.params,
+                        sampler=optimizer.sampler_info(spec.number),
+                    )
                 if not in_flight:
                     self._apply_intents(plan, config, deadline, log, closing=True)
                     return reason or "max_trials"

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from tunesmith.llm import LLMCall
 
 DEFAULT_TIME_BUDGET_S = 120.0
-Optimizer = Literal["tpe", "random", "gp", "sobol"]
+Optimizer = Literal["hybrid", "tpe", "random", "gp", "sobol", "llm"]
 
 
 class Validation(BaseModel):
@@ -65,7 +65,7 @@ class Plan(PlanDraft):
     validation: Validation = Field(default_factory=Validation)
     time_budget_s: float | None = Field(default=DEFAULT_TIME_BUDGET_S, gt=0)
     max_trials: int | None = Field(default=None, ge=1)
-    optimizer: Optimizer = "tpe"
+    optimizer: Optimizer = "hybrid"
     plateau_trials: int | None = Field(default=None, ge=1)
     search_space: dict[str, list[str]] = Field(default_factory=dict)
     ignored_columns: list[str] = Field(default_factory=list)
@@ -309,7 +309,7 @@ def complete_plan(
     for name, parse, default in (
         ("time_budget_s", rq.time_budget_from_request, None),
         ("max_trials", rq.max_trials_from_request, None),
-        ("optimizer", rq.optimizer_from_request, "tpe"),
+        ("optimizer", rq.optimizer_from_request, "hybrid"),
     ):
         stated = parse(request)
         value = given.get(name, stated if stated is not None else default)

@@ -269,4 +269,7 @@ def resume_live(assistant: Assistant, out_dir: str | os.PathLike[str], **options
 
     _, stored = RunStore(out_dir).read_plan()
     config = _config(stored.model_dump() | options)
-    return LiveRun(lambda: RunLoop(out_dir, config=config), lambda: assistant.model)
+    return LiveRun(
+        lambda: RunLoop(out_dir, config=config, llm=assistant._sampler_llm(config)),
+        lambda: assistant.model,
+    )

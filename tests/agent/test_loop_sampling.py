@@ -1,0 +1,70 @@
+"""The run loop's default optimiser, the hybrid, with the embedded model (the real path)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from sklearn.datasets import load_breast_cancer
+
+from tunesmith.agent._draft import PlanDraft
+from tunesmith.agent._events import read_events
+from tunesmith.agent._loop import RunConfig, RunLoop
+from tunesmith.agent._sampling import contexts, sampler_options
+from tunesmith.llm.testing import ScriptedChatModel
+
+PLAN = PlanDraft(
+    target="target",
+    task_type="binary",
+    metric="roc_auc",
+    learners=["logistic_regression"],
+    reason="Small binary table.",
+)
+
+
+@pytest.fixture(scope="module")
+def cancer() -> pd.DataFrame:
+    return load_breast_cancer(as_frame=True).frame.sample(150, random_state=0)
+
+
+def test_contexts_describe_each_learner_and_the_table(cancer: pd.DataFrame) -> None:
+    described = contexts(PLAN, cancer)
+    assert "logistic_regression" in described
+    ctx = described["random_forest"]
+    assert ctx.learner.startswith("random forest (")
+    assert (ctx.task, ctx.n_rows, ctx.n_features, ctx.n_classes) == (
+        "binary classification", 150, 30, 2,
+    )  # fmt: skip
+    assert ctx.metric == "cross-validated roc auc"
+
+
+def test_a_chat_model_without_token_probabilities_leaves_the_hybrid_on_its_fallback(
+    cancer: pd.DataFrame,
+) -> None:
+    assert sampler_options("hybrid", ScriptedChatModel(replies=[]), PLAN, cancer) == {}
+    assert sampler_options("tpe", ScriptedChatModel(replies=[]), PLAN, cancer) == {}
+
+
+@pytest.mark.llm
+def test_the_hybrid_uses_the_embedded_model_within_its_time_share(
+    tmp_path: Path, cancer: pd.DataFrame
+) -> None:
+    from tunesmith.llm import load
+
+    config = RunConfig(time_budget_s=120, max_trials=6, cv_folds=2, seed=0)
+    assert config.optimizer == "hybrid"
+    summary = RunLoop(tmp_path / "run", PLAN, config, data=cancer, llm=load("embedded")).run()
+    assert summary.n_complete == 6
+    started = [e for e in read_events(tmp_path / "run" / "events.jsonl")
+               if e.kind == "trial_started"]  # fmt: skip
+    sources = [(e.payload.get("sampler") or {}).get("source") for e in started]
+    assert sources[0] is None  # the learner's default configuration, enqueued by the loop
+    assert sources[1] == "llm-warm-start"
+    # The LLM's first answer takes seconds; trials of a 150-row table take a fraction of one,
+    # so the LLM is over its half of the wall time and the next trial goes to the fallback.
+    assert sources[2] == "fallback-budget"
+    counts = started[-1].payload["sampler"]
+    assert counts["llm_requests"] >= 1
+    assert counts["prompt_tokens"] > 0
+    assert counts["llm_failures"] == 0
