@@ -35,6 +35,8 @@ class Cost:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     seconds: float = 0.0
+    count_only: bool = False
+    tokenize: Any = None
 
 
 def _history_lines(
@@ -48,6 +50,11 @@ def _history_lines(
 
 
 def _complete(model: Any, prompt: str, temperature: float, max_tokens: int, cost: Cost) -> str:
+    if cost.count_only:  # tokens of the prompt as sent, the completion at its length limit
+        cost.requests += 1
+        cost.prompt_tokens += len(cost.tokenize(prompt))
+        cost.completion_tokens += max_tokens
+        return ""
     started = time.perf_counter()
     reply = model.invoke(
         prompt, temperature=temperature, max_tokens=max_tokens, seed=cost.requests
@@ -71,13 +78,16 @@ def iteration(
     n_candidates: int = 10,
     n_gens: int = 10,
     seed: int = 0,
+    tokenize: Any = None,
 ) -> tuple[Cost, np.ndarray, np.ndarray]:
     """One iteration's LLM work; returns its cost and the surrogate's mean and std per candidate.
 
     The sampler's proposals are requested and paid for, but scored are ``candidates`` (the same
-    pool the compared method scores), so both methods do the same surrogate work.
+    pool the compared method scores), so both methods do the same surrogate work. With
+    ``tokenize`` (text -> token ids) nothing is run: each request's prompt is counted as sent
+    and its completion at the length limit.
     """
-    cost = Cost()
+    cost = Cost(count_only=tokenize is not None, tokenize=tokenize)
     orders = [
         np.random.default_rng([seed, t]).permutation(len(history)) for t in range(n_templates)
     ]

@@ -1,7 +1,8 @@
 """Cost of one BO iteration of the LLM surrogate against LLAMBO's sampling scheme, same model.
 
 Usage: python benchmarks/surrogate_cost.py [--llm SPEC] [--observed 30] [--candidates 10]
-                                           [--skip-llambo]
+                                           [--skip-llambo | --llambo-count-only]
+                                           [--only-hybrid N_LLM_CANDIDATES]
 
 On RF-breast-acc (Bayesmark), with ``--observed`` evaluated random configurations, it times
 tunesmith's hybrid sampler for two consecutive iterations (the second one after one more
@@ -90,25 +91,30 @@ def _reader_usage(sampler: HybridSampler) -> tuple[int, int]:
     return 0, 0
 
 
-def llambo(model: Any, points: list[Any], n_obs: int, n_cand: int) -> dict:
+def llambo(model: Any, points: list[Any], n_obs: int, n_cand: int, count_only: bool) -> dict:
     problem = get_problem(PROBLEM)
     history = [Observation(i, p, v) for i, (p, v) in enumerate(points[:n_obs])]
     pool = problem.space.sample(n_cand, seed=1)
     cost, _, _ = iteration(
         model, problem.space, history, pool, task="a random forest classifier on breast cancer",
-        n_candidates=n_cand,
+        n_candidates=n_cand, tokenize=_tokenizer(model) if count_only else None,
     )  # fmt: skip
     row = {
         "method": "LLAMBO-style (2 shuffled prompts, 10 samples per candidate and prompt)",
-        "source": "-",
+        "source": "counted, not run" if count_only else "-",
         "requests": cost.requests,
         "sent": cost.prompt_tokens,
         "evaluated": None,
         "completion": cost.completion_tokens,
-        "seconds": cost.seconds,
+        "seconds": float("nan") if count_only else cost.seconds,
     }
     _print(row)
     return row
+
+
+def _tokenizer(model: Any) -> Any:
+    llama = model.client  # the embedded / gguf backends
+    return lambda text: llama.tokenize(text.encode(), add_bos=True, special=False)
 
 
 def main() -> None:
@@ -117,6 +123,12 @@ def main() -> None:
     parser.add_argument("--observed", type=int, default=30)
     parser.add_argument("--candidates", type=int, default=10)
     parser.add_argument("--skip-llambo", action="store_true")
+    parser.add_argument(
+        "--llambo-count-only",
+        action="store_true",
+        help="count the comparator's tokens with the model's tokenizer instead of running it",
+    )
+    parser.add_argument("--only-hybrid", type=int, default=None, help="LLM-written candidates")
     args = parser.parse_args()
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     started = time.perf_counter()
@@ -127,10 +139,11 @@ def main() -> None:
     print(f"load average at start: {os.getloadavg()[0]:.2f}")
     print("| method | sampled by | requests | prompt tokens sent | evaluated | completion | s |")
     print("|---|---|---:|---:|---:|---:|---:|")
-    rows = ours(model, points, args.observed, 2, args.candidates)
-    rows += ours(model, points, args.observed, 0, args.candidates)
+    rows = []
+    for n_llm in (2, 0) if args.only_hybrid is None else (args.only_hybrid,):
+        rows += ours(model, points, args.observed, n_llm, args.candidates)
     if not args.skip_llambo:
-        rows.append(llambo(model, points, args.observed, args.candidates))
+        rows.append(llambo(model, points, args.observed, args.candidates, args.llambo_count_only))
     print(f"load average at end: {os.getloadavg()[0]:.2f}")
 
 

@@ -86,7 +86,7 @@ class HybridSampler(BaseSampler):
         n_candidates: int = 10,
         n_llm_candidates: int = 2,
         n_members: int = 2,
-        history_cap: int = 30,
+        history_cap: int = 40,
         alpha: float = 0.1,
         use_gp: bool = True,
         permute_scores: bool = False,

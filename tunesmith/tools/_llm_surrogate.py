@@ -138,7 +138,7 @@ class LLMSurrogate:
         *,
         direction: Direction = "minimize",
         n_members: int = 2,
-        history_cap: int = 30,
+        history_cap: int = 40,
         permute_scores: bool = False,
         seed: int | None = 0,
     ) -> None:

@@ -48,7 +48,7 @@ _LLM_OPTIONS: dict[str, Any] = {
     "n_candidates": 10,
     "n_llm_candidates": 2,
     "n_members": 2,
-    "history_cap": 30,
+    "history_cap": 40,
     "alpha": 0.1,
     "permute_scores": False,
     "window": 5,
