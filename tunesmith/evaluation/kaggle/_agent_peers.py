@@ -167,10 +167,12 @@ class TunesmithAgent:
 def _run_record(run_dir: Path) -> tuple[int | None, int | None, dict[str, Any]]:
     """LLM tokens (None where the run recorded none) and facts about a tunesmith run."""
     from tunesmith.agent import read_events, read_overview
+    from tunesmith.core import TunesmithError
 
-    if not (run_dir / "plan.json").is_file():
+    try:
+        overview = read_overview(run_dir)
+    except (TunesmithError, OSError, ValueError):  # no run there, or a half-written one
         return None, None, {}
-    overview = read_overview(run_dir)
     details = overview.model_dump(include={"state", "n_complete", "n_failed", "best_learner",
                                            "best_value", "wall_time_s", "llm_calls"})  # fmt: skip
     totals = {"prompt_tokens": 0, "completion_tokens": 0}
