@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 import time
+from typing import Any
 
 import numpy as np
 
@@ -41,11 +42,11 @@ def build_prefix(reader_tokens: int, rng: np.random.Generator) -> tuple[str, int
     return "".join(lines), n_lines
 
 
-def timed(reader: object, prefix: str, continuations: list[str]) -> tuple[float, dict[str, int]]:
-    usage = reader.usage  # type: ignore[attr-defined]
+def timed(reader: Any, prefix: str, continuations: list[str]) -> tuple[float, dict[str, int]]:
+    usage = reader.usage
     before = (usage.requests, usage.prompt_tokens, usage.cached_tokens)
     start = time.perf_counter()
-    reader.score_codes(prefix, continuations)  # type: ignore[attr-defined]
+    reader.score_codes(prefix, continuations)
     seconds = time.perf_counter() - start
     return seconds, {
         "requests": usage.requests - before[0],
@@ -94,6 +95,28 @@ def main() -> None:
     print(
         f"prefix alone (cold minus cached): {cold - cached:.2f} s; per continuation: "
         f"{per_continuation:.3f} s; after one appended line: {grown:.2f} s"
+    )
+    if hasattr(model, "client"):  # llama.cpp: the floor, plain Llama.eval of the same tokens
+        print(raw_llama_eval(model.client, prefix, continuations))
+
+
+def raw_llama_eval(llama: Any, prefix: str, continuations: list[str]) -> str:
+    """Seconds of bare ``Llama.eval`` calls for the same tokens, as a baseline under load."""
+    ids = llama.tokenize(prefix.encode(), add_bos=True)
+    tails = [llama.tokenize(text.encode(), add_bos=False) for text in continuations]
+    llama.reset()
+    start = time.perf_counter()
+    llama.eval(ids)
+    prefix_seconds = time.perf_counter() - start
+    start = time.perf_counter()
+    for tail in tails:
+        llama.n_tokens = len(ids)
+        llama.eval(tail)
+        llama.eval(tail[-1:])  # the reader's second, one-token pass
+    per_tail = (time.perf_counter() - start) / len(tails)
+    return (
+        f"bare Llama.eval baseline: prefix {len(ids)} tokens {prefix_seconds:.2f} s; "
+        f"continuation + 1 token {per_tail:.3f} s each"
     )
 
 

@@ -100,20 +100,23 @@ def test_llamacpp_reuses_saved_prefixes_and_matches_a_cold_model(llama_chat: Lla
     def n_tokens(text: str) -> int:
         return len(llama_chat.client.tokenize(text.encode(), add_bos=False))
 
-    tails = sum(n_tokens(text) for text in CONTINUATIONS)
+    continuations = CONTINUATIONS[:2]
+    tails = sum(n_tokens(text) for text in continuations)
     reader = score_reader(llama_chat)
-    reader.score_codes(PREFIX, CONTINUATIONS)
+    reader.score_codes(PREFIX, continuations)
     assert reader.usage.prompt_tokens <= n_tokens(PREFIX) + tails
     # Another history in between, so the live KV cache no longer holds the first one.
     reader.score_codes("".join(f"x: {d}\ny: {d}{d}\n" for d in (9, 1)), CONTINUATIONS[:1])
-    before = reader.usage.prompt_tokens
-    grown = reader.score_codes(PREFIX + EXTRA_LINE, CONTINUATIONS)
-    assert reader.usage.prompt_tokens - before == n_tokens(EXTRA_LINE) + tails
-    assert reader.usage.cached_tokens > reader.usage.prompt_tokens
-    assert reader.usage.completion_tokens == 2 * (2 * len(CONTINUATIONS) + 1)
+    before = reader.usage.prompt_tokens, reader.usage.cached_tokens
+    grown = reader.score_codes(PREFIX + EXTRA_LINE, continuations)
+    assert reader.usage.prompt_tokens - before[0] == n_tokens(EXTRA_LINE) + tails
+    # Each prompt's prefix counts as cached, less the appended line evaluated once.
+    cached = len(continuations) * n_tokens(PREFIX + EXTRA_LINE) - n_tokens(EXTRA_LINE)
+    assert reader.usage.cached_tokens - before[1] == cached
+    assert reader.usage.completion_tokens == 2 * (2 * len(continuations) + 1)
 
     cold = score_reader(LlamaCppChat(model_path=llama_chat.model_path))
-    cold_grown = cold.score_codes(PREFIX + EXTRA_LINE, CONTINUATIONS)
+    cold_grown = cold.score_codes(PREFIX + EXTRA_LINE, continuations)
     assert cold.usage.prompt_tokens == n_tokens(PREFIX + EXTRA_LINE) + tails
     assert np.allclose(grown, cold_grown, atol=1e-3)
 
