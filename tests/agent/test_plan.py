@@ -164,3 +164,7 @@ def test_a_tree_ensemble_is_added_when_the_llm_chose_none(iris: pd.DataFrame) ->
     assert "hist_gradient_boosting" in plan.search_space
     kept = make_plan(ScriptedChatModel(replies=[_reply()]), "Predict `species`.", iris)
     assert kept.learners == ["random_forest", "logistic_regression"]
+    four = _reply(learners=["knn", "logistic_regression", "svm", "mlp"])
+    full = make_plan(ScriptedChatModel(replies=[four]), "Predict `species`.", iris)
+    assert full.learners == ["knn", "logistic_regression", "svm", "hist_gradient_boosting"]
+    assert "mlp" not in full.learner_reasons

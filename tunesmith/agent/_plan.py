@@ -341,14 +341,15 @@ def _with_a_strong_default(
     """Add HistGradientBoosting when the LLM chose no tree ensemble.
 
     On tabular data a tree ensemble is the learner to beat (FLAML and AutoGluon start from
-    one); a small model often picks only linear models and kNN.
+    one); a small model often picks only linear models and kNN. A plan holds at most four
+    learners, so with four chosen the last one makes room.
     """
     from tunesmith.agent._draft import learner_reasons
 
-    if any(name in ENSEMBLES for name in draft.learners) or len(draft.learners) >= 4:
+    if any(name in ENSEMBLES for name in draft.learners):
         return draft
-    learners = [*draft.learners, "hist_gradient_boosting"]
-    reasons = dict(draft.learner_reasons)
+    learners = [*draft.learners[:3], "hist_gradient_boosting"]
+    reasons = {k: v for k, v in draft.learner_reasons.items() if k in learners}
     reason = learner_reasons(["hist_gradient_boosting"], data, draft.target)
     reasons["hist_gradient_boosting"] = (
         "Added by tunesmith: no tree ensemble was chosen. " + (reason["hist_gradient_boosting"])
