@@ -6,69 +6,20 @@ embedded GGUF and stops it afterwards.
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
 from typing import Literal
 
-import httpx
 import pandas as pd
 import pytest
 from pydantic import BaseModel, Field
 
+from tests.llm.conftest import SERVED_ALIAS
 from tunesmith.agent import draft_plan
 from tunesmith.core.errors import LLMSpecError
-from tunesmith.llm import LLMCall, ensure_embedded_model, load, structured
+from tunesmith.llm import LLMCall, load, structured
 
 pytestmark = [pytest.mark.llm, pytest.mark.slow]
 
-ALIAS = "tunesmith-embedded"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    model = ensure_embedded_model(echo=lambda _: None).path
-    port = _free_port()
-    command = [
-        sys.executable, "-m", "llama_cpp.server",
-        "--model", str(model), "--model_alias", ALIAS,
-        "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "4096",
-    ]  # fmt: skip
-    log_path = tmp_path_factory.mktemp("server") / "llama_cpp_server.log"
-    log = log_path.open("wb")  # a file, not a pipe: a full pipe would block the server
-    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/v1"
-    try:
-        deadline = time.monotonic() + 180
-        while True:
-            if process.poll() is not None:
-                output = log_path.read_text(errors="replace")[-4000:]
-                pytest.fail(f"llama_cpp.server exited with {process.returncode}:\n{output}")
-            try:
-                if httpx.get(f"{url}/models", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                output = log_path.read_text(errors="replace")[-4000:]
-                pytest.fail(f"llama_cpp.server did not start within 180 s:\n{output}")
-            time.sleep(0.5)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
+ALIAS = SERVED_ALIAS  # the server_url fixture (tests/llm/conftest.py) serves this name
 
 
 class Forecast(BaseModel):

@@ -6,14 +6,13 @@ embedded weights (transformers dequantises GGUF files) and caches it next to the
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Literal
 
 import pytest
 from pydantic import BaseModel, Field
 
-from tunesmith.llm import LLMCall, cache_dir, ensure_embedded_model, load, structured
+from tunesmith.llm import LLMCall, load, structured
 
 pytestmark = [pytest.mark.llm, pytest.mark.slow]
 
@@ -28,29 +27,6 @@ PROMPT = (
     "Tomorrow in Oslo: heavy snow all day, the high will be minus 4 degrees Celsius. "
     "Give the forecast."
 )
-
-
-@pytest.fixture(scope="module")
-def hf_checkpoint() -> Path:
-    transformers = pytest.importorskip("transformers")
-    pytest.importorskip("gguf")
-    target = cache_dir() / "hf" / "qwen2.5-coder-0.5b-instruct-from-gguf"
-    if not (target / "config.json").is_file():
-        gguf = ensure_embedded_model(echo=lambda _: None).path
-        tokenizer = transformers.AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
-        model = transformers.AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name)
-        # The weights are dequantised already; drop the GGUF marker so they save as plain
-        # safetensors.
-        model.hf_quantizer = None
-        if hasattr(model.config, "quantization_config"):
-            del model.config.quantization_config
-        partial = target.with_name(target.name + ".partial")
-        for stale in (partial, target):  # left by an interrupted run
-            shutil.rmtree(stale, ignore_errors=True)
-        tokenizer.save_pretrained(partial)
-        model.save_pretrained(partial)
-        partial.rename(target)
-    return target
 
 
 def test_structured_output_without_constrained_decoding(hf_checkpoint: Path) -> None:
