@@ -14,7 +14,7 @@ import numpy as np
 from tunesmith.core import SearchSpace
 from tunesmith.tools._gp_surrogate import GPSurrogate, gaussian_codes
 from tunesmith.tools._llm_propose import usable
-from tunesmith.tools._llm_surrogate import N_CODES, LLMSurrogate, Prediction
+from tunesmith.tools._llm_surrogate import LLMSurrogate, Prediction
 from tunesmith.tools._llm_text import Observation
 
 if TYPE_CHECKING:
@@ -140,9 +140,6 @@ class Mixture:
         diff = sum(self._ll["llm"]) - sum(self._ll["gp"])
         return float(np.clip(1.0 / (1.0 + math.exp(-np.clip(diff, -50, 50))), *_W_BOUNDS))
 
-    def log_likelihoods(self) -> dict[str, list[float]]:
-        return {k: list(v) for k, v in self._ll.items()}
-
     def choose(
         self,
         number: int,
@@ -162,9 +159,8 @@ class Mixture:
             w = self.llm_weight()
             probs = w * llm.probs + (1.0 - w) * gp.probs
         codes = llm.codes
-        best = max(codes.slope * o.value + codes.offset for o in history)
-        ei = probs @ np.maximum(np.arange(N_CODES) - best, 0.0)
-        chosen = int(np.argmax(ei))
+        best = max(history, key=lambda o: codes.slope * o.value).value  # the highest code
+        chosen = int(np.argmax(Prediction(probs, codes).expected_improvement(best)))
         self._pending[number] = (
             Prediction(llm.probs[chosen : chosen + 1], codes),
             None if gp is None else Prediction(gp.probs[chosen : chosen + 1], codes),
