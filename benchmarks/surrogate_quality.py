@@ -6,10 +6,12 @@ Usage: python benchmarks/surrogate_quality.py [--llm SPEC] [--observed 5,10,20] 
 For each problem and seed, ``max(observed) + test`` random configurations are evaluated with the
 real objective (5-fold CV); the first n are the observed history and the last ``test`` are
 predicted by: the LLM surrogate (2 ordered prompts), the same with the history's scores
-permuted (control), and a GP (Matern 5/2). Reports, per method and n, averaged over problems
-and seeds: NRMSE (RMSE over the test scores' range), R2, negative log-likelihood of the
-observed code bin per point (both surrogates' predictions on the same 100-bin scale), coverage
-of mean +- one standard deviation, and Spearman rank correlation.
+permuted (control), a GP (Matern 5/2; with and without the leave-one-out widening of its
+spread that the hybrid uses) and the no-skill reference (one Gaussian fitted to the history's
+scores, the same for every point; the hybrid's LLM gets weight only once it beats it).
+Reports, per method and n, averaged over problems and seeds: NRMSE (RMSE over the test scores'
+range), R2, negative log-likelihood of the observed code bin per point (every prediction on the
+same 100-bin scale), coverage of mean +- one standard deviation, and Spearman rank correlation.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from scipy.stats import spearmanr
 from tunesmith.evaluation.bayesmark import get_problem
 from tunesmith.evaluation.bayesmark._context import problem_context
 from tunesmith.llm import load, score_reader
-from tunesmith.tools._gp_surrogate import GPSurrogate, gaussian_codes
+from tunesmith.tools._gp_surrogate import GPSurrogate, flat_codes, gaussian_codes
 from tunesmith.tools._llm_surrogate import LLMSurrogate, Prediction
 from tunesmith.tools._llm_text import Observation, ScoreCodes
 
@@ -71,9 +73,12 @@ def run(model: Any, name: str, seed: int, observed: list[int], n_test: int) -> l
             )  # fmt: skip
             pred = surrogate.predict(history, configs)
             rows.append({"method": label, "n": n, **metrics(pred, y)})
-        mean, std = GPSurrogate(problem.space, seed=seed).predict(history, configs)
         codes = ScoreCodes([o.value for o in history], "minimize")  # the LLM's scale
-        rows.append({"method": "gp", "n": n, **metrics(gaussian_codes(mean, std, codes), y)})
+        for label, calibrate in (("gp", True), ("gp-uncalibrated", False)):
+            gp = GPSurrogate(problem.space, seed=seed, calibrate=calibrate)
+            mean, std = gp.predict(history, configs)
+            rows.append({"method": label, "n": n, **metrics(gaussian_codes(mean, std, codes), y)})
+        rows.append({"method": "flat", "n": n, **metrics(flat_codes(history, n_test, codes), y)})
     return rows
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 
+import numpy as np
 import optuna
 import pytest
 
@@ -35,6 +36,11 @@ def _perfect() -> ScriptedReader:
 def _misled() -> ScriptedReader:
     # Fits the prompt's scale like the perfect one, but to a function unrelated to the loss.
     return ScriptedReader(true_value=lambda p: math.sin(20 * p["x"]) + math.cos(7 * p["lr"]))
+
+
+def _broad_noise() -> ScriptedReader:
+    # Like the embedded 0.5B model on Bayesmark: wide distributions that ignore the scores.
+    return ScriptedReader(to_code=lambda p: 50 + 10 * math.sin(50 * p["x"] * p["lr"]), width=30)
 
 
 def _replies(n: int) -> list[str]:
@@ -75,7 +81,8 @@ def test_hybrid_warm_starts_with_the_default_then_scores_llm_and_tpe_candidates(
 
 def test_the_mixture_trusts_the_surrogate_that_predicted_recent_trials_better() -> None:
     weights = {}
-    for name, reader in {"good": _perfect(), "bad": _misled()}.items():
+    readers = {"good": _perfect(), "bad": _misled(), "broad": _broad_noise()}
+    for name, reader in readers.items():
         sampler = HybridSampler(
             SPACE, llm=ScriptedChatModel(replies=_replies(40)), reader=reader,
             context=CONTEXT, seed=1, n_warmup=3,
@@ -85,6 +92,7 @@ def test_the_mixture_trusts_the_surrogate_that_predicted_recent_trials_better() 
         weights[name] = sampler._mixture.llm_weight()
     assert weights["good"] > 0.9
     assert weights["bad"] < 0.1
+    assert weights["broad"] < 0.1  # a wide guess beats no GP unless it beats knowing nothing
 
 
 def test_malformed_replies_and_a_failing_reader_fall_back_without_losing_trials() -> None:
@@ -205,3 +213,26 @@ def test_a_reader_that_writes_rows_proposes_without_chat_requests() -> None:
     assert "q: 90\nx: " in prefix
     assert "llm-candidate" in _sources(trials)
     assert min(t.value for t in trials) < 0.001
+
+
+def test_a_broad_guess_gets_no_weight_however_over_confident_the_gp() -> None:
+    from tunesmith.tools._gp_surrogate import gaussian_codes
+    from tunesmith.tools._llm_pool import Mixture
+    from tunesmith.tools._llm_text import Observation, ScoreCodes
+
+    rng = np.random.default_rng(0)
+    codes = ScoreCodes([0.0, 1.0], "maximize")
+    mixture = Mixture(window=5)
+    history = []
+    for number, value in enumerate(rng.uniform(0.0, 1.0, size=5)):
+        one = np.ones(1)
+        mixture._pending[number] = {
+            "llm": gaussian_codes(0.5 * one, 0.6 * one, codes),  # wide, the same everywhere
+            "gp": gaussian_codes((value + 0.15) * one, 0.03 * one, codes),  # near, too sure
+            "flat": gaussian_codes(0.5 * one, 0.3 * one, codes),
+        }
+        history.append(Observation(number, {"x": 0.5, "lr": 0.1}, float(value)))
+    mixture.observe(history)
+    ll = mixture._ll
+    assert sum(ll["llm"]) > sum(ll["gp"])  # plain likelihood weighting would trust the LLM
+    assert mixture.llm_weight() == 0.02

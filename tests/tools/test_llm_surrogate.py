@@ -5,7 +5,7 @@ import pytest
 
 from tests.tools._fake_reader import ScriptedReader
 from tunesmith.core import FloatParam, IntParam, SearchSpace
-from tunesmith.tools._gp_surrogate import GPSurrogate, gaussian_codes
+from tunesmith.tools._gp_surrogate import GPSurrogate, flat_codes, gaussian_codes, loo_scale
 from tunesmith.tools._llm_surrogate import LLMSurrogate, SurrogateContext
 from tunesmith.tools._llm_text import Observation, ScoreCodes
 
@@ -112,6 +112,51 @@ def test_gp_prediction_as_codes_is_a_discretised_gaussian() -> None:
     pred = gaussian_codes(mean, std, codes)
     assert np.allclose(pred.probs.sum(axis=1), 1.0)
     assert pred.mean_code[0] == pytest.approx(codes.slope * mean[0] + codes.offset, abs=0.6)
+
+
+def test_loo_scale_matches_refitting_without_each_point() -> None:
+    from sklearn.gaussian_process import GaussianProcessRegressor
+    from sklearn.gaussian_process.kernels import Matern, WhiteKernel
+
+    rng = np.random.default_rng(0)
+    x = rng.uniform(size=(12, 2))
+    y = np.sin(6 * x[:, 0]) + 0.3 * rng.normal(size=12)
+    kernel = Matern(length_scale=1.0, length_scale_bounds="fixed") + WhiteKernel(
+        1e-4, "fixed"
+    )  # smooth and quiet: over-confident about noisy data
+    gp = GaussianProcessRegressor(kernel=kernel, optimizer=None).fit(x, y)
+    z = []
+    for i in range(len(y)):
+        keep = np.arange(len(y)) != i
+        part = GaussianProcessRegressor(kernel=gp.kernel_, optimizer=None).fit(x[keep], y[keep])
+        mean, std = part.predict(x[i : i + 1], return_std=True)
+        z.append((y[i] - mean[0]) / std[0])
+    expected = float(np.clip(np.sqrt(np.mean(np.square(z))), 1.0, 10.0))
+    assert expected > 1.0  # the case the factor is for
+    assert loo_scale(gp) == pytest.approx(expected, rel=1e-6)
+
+
+def test_calibrated_gp_widens_the_spread_and_keeps_the_mean() -> None:
+    history = [Observation(n, {"x": x, "depth": 3}, (x - 0.3) ** 2 + 0.05 * np.sin(40 * x))
+               for n, x in enumerate(np.linspace(0, 1, 9))]  # fmt: skip
+    test = [{"x": 0.33, "depth": 3}, {"x": 0.9, "depth": 3}]
+    raw = GPSurrogate(SPACE, seed=0, calibrate=False).predict(history, test)
+    calibrated_gp = GPSurrogate(SPACE, seed=0)
+    calibrated = calibrated_gp.predict(history, test)
+    assert calibrated_gp.scale_ >= 1.0
+    assert np.allclose(calibrated[0], raw[0])
+    assert np.allclose(calibrated[1], calibrated_gp.scale_ * raw[1])
+
+
+def test_flat_reference_is_one_gaussian_fitted_to_the_history() -> None:
+    values = [0.2, 0.4, 0.6, 0.8]
+    history = [Observation(n, {"x": v, "depth": 1}, v) for n, v in enumerate(values)]
+    codes = ScoreCodes(values, "maximize")
+    pred = flat_codes(history, 3, codes)
+    assert np.allclose(pred.probs, pred.probs[0])  # tells no candidate from another
+    spread = np.std(values, ddof=1) * np.sqrt(1 + 1 / 4)  # a new draw's, not the sample's
+    expected = gaussian_codes(np.full(3, 0.5), np.full(3, spread), codes)
+    assert np.allclose(pred.probs, expected.probs)
 
 
 def test_past_the_cap_the_prompt_is_cut_once_then_appended_to() -> None:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from tunesmith.core import SearchSpace
-from tunesmith.tools._gp_surrogate import GPSurrogate, gaussian_codes
+from tunesmith.tools._gp_surrogate import GPSurrogate, flat_codes, gaussian_codes
 from tunesmith.tools._llm_propose import usable
 from tunesmith.tools._llm_surrogate import LLMSurrogate, Prediction
 from tunesmith.tools._llm_text import Observation
@@ -111,17 +111,21 @@ def _tpe_draws(
 class Mixture:
     """Mix the LLM's and the GP's predictions, weighted by recent held-out log-likelihood.
 
-    Each chosen candidate's two predictions are kept until its trial completes; then the
+    Each chosen candidate's predictions are kept until its trial completes; then the
     log-probability each surrogate gave to the observed score's code joins a window of
-    ``window`` trials. The LLM's weight is the posterior of a two-model average with equal
-    priors over that window, kept inside [0.02, 0.98].
+    ``window`` trials. Both are measured against a no-skill reference (one Gaussian fitted to
+    the history, the same for every candidate), because a broad, uninformative distribution
+    scores a good log-likelihood without telling candidates apart: the embedded 0.5B model's
+    did better than the GP's while ranking at chance. The LLM's weight is the posterior of a
+    two-model average with equal priors over the window, kept inside [0.02, 0.98], and it stays
+    at 0.02 until the LLM has beaten the reference over the window.
     """
 
     def __init__(self, *, window: int = 5, llm_only: bool = False) -> None:
         self.llm_only = llm_only
-        self._pending: dict[int, tuple[Prediction, Prediction | None]] = {}
+        self._pending: dict[int, dict[str, Prediction]] = {}
         self._ll: dict[str, collections.deque[float]] = {
-            s: collections.deque(maxlen=window) for s in ("llm", "gp")
+            s: collections.deque(maxlen=window) for s in ("llm", "gp", "flat")
         }
 
     def observe(self, history: Sequence[Observation]) -> None:
@@ -129,16 +133,22 @@ class Mixture:
             pending = self._pending.pop(o.number, None)
             if pending is None:
                 continue
-            llm, gp = pending
-            self._ll["llm"].append(llm.log_likelihood(0, o.value))
-            if gp is not None:
-                self._ll["gp"].append(gp.log_likelihood(0, o.value))
+            for name, pred in pending.items():
+                self._ll[name].append(pred.log_likelihood(0, o.value))
+
+    def gains(self) -> dict[str, float]:
+        """Each surrogate's summed log-likelihood over the reference's, in the window."""
+        flat = sum(self._ll["flat"])
+        return {s: sum(self._ll[s]) - flat for s in ("llm", "gp") if self._ll[s]}
 
     def llm_weight(self) -> float:
         if self.llm_only:
             return 1.0
-        diff = sum(self._ll["llm"]) - sum(self._ll["gp"])
-        return float(np.clip(1.0 / (1.0 + math.exp(-np.clip(diff, -50, 50))), *_W_BOUNDS))
+        gains = self.gains()
+        llm, gp = gains.get("llm", 0.0), gains.get("gp", 0.0)
+        if llm <= 0.0:  # not yet better than knowing nothing about the candidates
+            return _W_BOUNDS[0]
+        return float(np.clip(1.0 / (1.0 + math.exp(-np.clip(llm - gp, -50, 50))), *_W_BOUNDS))
 
     def choose(
         self,
@@ -151,18 +161,18 @@ class Mixture:
     ) -> int:
         """Index in ``pool`` of the candidate with the largest expected improvement."""
         llm = surrogate.predict(history, pool)
-        gp = None
+        codes = llm.codes
+        preds = {"llm": llm}
         probs = llm.probs
         if not self.llm_only:
             mean, std = GPSurrogate(sub, seed=seed).predict(history, pool)
-            gp = gaussian_codes(mean, std, llm.codes)
+            preds["gp"] = gaussian_codes(mean, std, codes)
+            preds["flat"] = flat_codes(history, len(pool), codes)
             w = self.llm_weight()
-            probs = w * llm.probs + (1.0 - w) * gp.probs
-        codes = llm.codes
+            probs = w * llm.probs + (1.0 - w) * preds["gp"].probs
         best = max(history, key=lambda o: codes.slope * o.value).value  # the highest code
         chosen = int(np.argmax(Prediction(probs, codes).expected_improvement(best)))
-        self._pending[number] = (
-            Prediction(llm.probs[chosen : chosen + 1], codes),
-            None if gp is None else Prediction(gp.probs[chosen : chosen + 1], codes),
-        )
+        self._pending[number] = {
+            name: Prediction(p.probs[chosen : chosen + 1], codes) for name, p in preds.items()
+        }
         return chosen

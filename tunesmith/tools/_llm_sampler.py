@@ -309,7 +309,9 @@ class HybridSampler(BaseSampler):
     def _record(self, study: Study, trial: FrozenTrial, source: str) -> None:
         self.stats.sources[source] = self.stats.sources.get(source, 0) + 1
         study._storage.set_trial_system_attr(
-            trial._trial_id, _ATTR, {"source": source, **self.stats.counts()}
+            trial._trial_id,
+            _ATTR,
+            {"source": source, "llm_weight": self._mixture.llm_weight(), **self.stats.counts()},
         )
 
 
