@@ -7,6 +7,7 @@ completes with near certainty, so the tests can check that the likeliest code is
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -15,8 +16,10 @@ from langchain_core.language_models import BaseChatModel
 from tunesmith.core.errors import ConfigurationError
 from tunesmith.llm import N_CODES, code_distribution, load, score_reader
 from tunesmith.llm._llamacpp import LlamaCppChat
+from tunesmith.llm._llamacpp_batch import plan_groups
+from tunesmith.llm._scoring import digit_distribution
 from tunesmith.llm._scoring_cache import PrefixStates
-from tunesmith.llm._scoring_llamacpp import LlamaCppScoreReader
+from tunesmith.llm._scoring_llamacpp import LlamaCppScoreReader, _digit_tokens
 from tunesmith.llm._transformers import TransformersChat
 from tunesmith.llm.testing import ScriptedChatModel
 
@@ -61,6 +64,16 @@ def test_prefix_states_keep_the_grown_history_and_the_recent_ones() -> None:
     assert len(states) == 2
 
 
+def test_plan_groups_respects_the_sequences_and_the_kv_room() -> None:
+    lengths = [30, 30, 30, 5, 40]
+    assert plan_groups(lengths, 100, n_seq_max=16, n_ctx=4096) == [[0, 1, 2, 3, 4]]
+    assert plan_groups(lengths, 100, n_seq_max=3, n_ctx=4096) == [[0, 1], [2, 3], [4]]
+    # 100 + 31 + 31 fits 170; the third continuation would need 31 more cells.
+    assert plan_groups(lengths, 100, n_seq_max=16, n_ctx=170) == [[0, 1], [2, 3], [4]]
+    with pytest.raises(ConfigurationError, match=r"n_seq_max=1"):
+        plan_groups(lengths, 100, n_seq_max=1, n_ctx=4096)
+
+
 def test_a_chat_model_without_logprobs_is_refused_by_name() -> None:
     with pytest.raises(ConfigurationError, match=r"ScriptedChatModel .*openai:URL#MODEL"):
         score_reader(ScriptedChatModel(replies=["x"]))
@@ -93,6 +106,100 @@ def test_llamacpp_reads_the_obvious_codes(
     assert list(llama_probs.argmax(axis=1)) == [11 * d for d in DIGITS]
     again = score_reader(llama_chat).score_codes(PREFIX, CONTINUATIONS)
     assert np.allclose(again, llama_probs, atol=1e-6)
+
+
+def one_at_a_time(chat: LlamaCppChat, prefix: str, continuations: list[str]) -> np.ndarray:
+    """The reference: each prompt evaluated alone, in sequence 0, from an empty KV cache."""
+    import llama_cpp
+
+    def digits_after(llama: Any, ids: list[int]) -> np.ndarray:
+        llama.eval(ids)
+        pointer = llama_cpp.llama_get_logits_ith(llama._ctx.ctx, -1)
+        logits = np.ctypeslib.as_array(pointer, shape=(llama.n_vocab(),))
+        return digit_distribution(logits, digits)
+
+    rows = []
+    with chat._lock:
+        llama = chat.client
+        digits = _digit_tokens(llama)
+        for text in continuations:
+            llama.reset()
+            ids = llama.tokenize(prefix.encode()) + llama.tokenize(text.encode(), add_bos=False)
+            p1 = digits_after(llama, ids)
+            star = int(np.argmax(p1))
+            rows.append(code_distribution(p1, star, digits_after(llama, [digits.exact[star]])))
+        llama.reset()
+    return np.array(rows)
+
+
+def kv_sequences(chat: LlamaCppChat) -> list[tuple[int, int]]:
+    """(first, last) position of each KV sequence that holds cells."""
+    import llama_cpp
+
+    llama = chat.client
+    memory = llama._ctx.memory
+    n_seq = llama_cpp.llama_n_seq_max(llama._ctx.ctx)
+    spans = [
+        (
+            llama_cpp.llama_memory_seq_pos_min(memory, s),
+            llama_cpp.llama_memory_seq_pos_max(memory, s),
+        )
+        for s in range(n_seq)
+    ]
+    return [span if span[1] >= 0 else (-1, -1) for span in spans]
+
+
+# Different lengths (the last one holds two lines) and different answers (77, 11, 99, 66), so
+# a distribution read from another sequence's logits would change the likeliest code.
+MIXED = [*CONTINUATIONS, "x: 2\ny: 22\nx: 6\ny: "]
+
+
+@pytest.mark.llm
+def test_llamacpp_batched_codes_match_one_at_a_time(llama_chat: LlamaCppChat) -> None:
+    reference = one_at_a_time(llama_chat, PREFIX, MIXED)
+    assert list(reference.argmax(axis=1)) == [77, 11, 99, 66]
+    reader = score_reader(llama_chat)
+    batched = reader.score_codes(PREFIX, MIXED)
+    assert list(batched.argmax(axis=1)) == list(reference.argmax(axis=1))
+    # Quantised kernels differ slightly between batch sizes; another row is ~1 away.
+    distance = 0.5 * np.abs(batched - reference).sum(axis=1)
+    assert distance.max() < 0.02
+    assert 0.5 * np.abs(batched - reference[::-1]).sum(axis=1).min() > 0.5
+    # One decode for the prefix, one for every tail together, one for the second digits.
+    assert reader.usage.requests == 3
+
+
+@pytest.mark.llm
+def test_llamacpp_leaves_exactly_the_prefix_in_the_kv_cache(llama_chat: LlamaCppChat) -> None:
+    reader = score_reader(llama_chat)
+    reader.score_codes(PREFIX, MIXED)
+    llama = llama_chat.client
+    ids = llama.tokenize(PREFIX.encode(), add_bos=True, special=False)
+    assert llama.n_tokens == len(ids)
+    assert list(llama.input_ids[: llama.n_tokens]) == ids
+    spans = kv_sequences(llama_chat)
+    assert spans[0] == (0, len(ids) - 1)
+    assert set(spans[1:]) == {(-1, -1)}
+    # A second call evaluates only the tails: the prefix is still live.
+    before = reader.usage.prompt_tokens, reader.usage.requests
+    reader.score_codes(PREFIX, MIXED[:2])
+    tails = sum(len(llama.tokenize(t.encode(), add_bos=False)) for t in MIXED[:2])
+    assert (reader.usage.prompt_tokens - before[0], reader.usage.requests - before[1]) == (
+        tails,
+        2,
+    )
+    assert reader.generate(PREFIX, "x: 4\ny: ", max_tokens=4, temperature=0) == "44"
+
+
+@pytest.mark.llm
+def test_llamacpp_splits_candidates_over_the_sequences_it_has(llama_chat: LlamaCppChat) -> None:
+    small = LlamaCppChat(model_path=llama_chat.model_path, n_seq_max=3)
+    reader = score_reader(small)
+    probs = reader.score_codes(PREFIX, MIXED)
+    assert reader.usage.requests == 1 + 2 * 2  # two groups of two sequences beside the prefix
+    assert list(probs.argmax(axis=1)) == [77, 11, 99, 66]
+    assert np.allclose(probs, score_reader(llama_chat).score_codes(PREFIX, MIXED), atol=0.02)
+    assert set(kv_sequences(small)[1:]) == {(-1, -1)}
 
 
 @pytest.mark.llm

@@ -14,7 +14,7 @@ from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 from pydantic import PrivateAttr
 
-from tunesmith.core.errors import MissingExtraError
+from tunesmith.core.errors import ConfigurationError, MissingExtraError
 from tunesmith.llm._messages import to_role_dicts
 
 logger = logging.getLogger(__name__)
@@ -31,6 +31,9 @@ class LlamaCppChat(BaseChatModel):
         n_ctx: Context window in tokens.
         n_threads: CPU threads; ``None`` lets llama.cpp choose.
         n_gpu_layers: Layers offloaded to a GPU (0 on CPU-only builds).
+        n_seq_max: Sequences the KV cache holds at once, in one buffer of ``n_ctx`` cells that
+            any one of them can fill; the score reader evaluates up to ``n_seq_max - 1``
+            candidates in one decode. At least 2.
         temperature: Sampling temperature; 0 is greedy.
         max_tokens: Completion length limit.
         seed: Sampling seed.
@@ -40,6 +43,7 @@ class LlamaCppChat(BaseChatModel):
     n_ctx: int = 4096
     n_threads: int | None = None
     n_gpu_layers: int = 0
+    n_seq_max: int = 16
     temperature: float = 0.0
     max_tokens: int = 768
     seed: int = 0
@@ -58,6 +62,12 @@ class LlamaCppChat(BaseChatModel):
     def client(self) -> Any:
         """The underlying ``llama_cpp.Llama``, loaded on first use."""
         if self._llama is None:
+            if self.n_seq_max < 2:
+                raise ConfigurationError(
+                    f"LlamaCppChat needs n_seq_max >= 2 (the score reader evaluates candidates "
+                    f"in sequences beside the prefix's), got {self.n_seq_max}. Use the "
+                    f"default, 16."
+                )
             try:
                 import llama_cpp
             except ImportError:
@@ -73,6 +83,7 @@ class LlamaCppChat(BaseChatModel):
                 seed=self.seed,
                 verbose=False,
             )
+            _hold_sequences(self._llama, self.n_seq_max)
         return self._llama
 
     def _generate(
@@ -108,6 +119,24 @@ class LlamaCppChat(BaseChatModel):
             },
         )
         return ChatResult(generations=[ChatGeneration(message=message)])
+
+
+def _hold_sequences(llama: Any, n_seq_max: int) -> None:
+    """Replace ``llama``'s context by one whose unified KV cache holds ``n_seq_max`` sequences.
+
+    ``Llama`` has no setting for it (only its embedding mode raises it), so the context it made
+    is closed and made again (about 0.05 s) with the same parameters plus these two. Unified: a
+    copied prefix shares its cells instead of copying them, and one sequence (a chat) can still
+    use all of ``n_ctx``; split per sequence, each would get ``n_ctx / n_seq_max``.
+    """
+    from llama_cpp import _internals
+
+    params = llama.context_params
+    params.n_seq_max = n_seq_max
+    params.kv_unified = True
+    llama._ctx.close()
+    # The model closes the new context before freeing itself, as it did the old one.
+    llama._ctx = _internals.LlamaContext(model=llama._model, params=params, verbose=False)
 
 
 def _usable_cores() -> int:

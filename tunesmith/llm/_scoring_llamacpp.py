@@ -1,10 +1,11 @@
 """Score reading on the in-process llama.cpp model, sharing the chat model's ``Llama``.
 
-The prefix is evaluated once; each continuation is evaluated after truncating the KV cache back
-to the prefix. The KV cells of a few recent prefixes are saved (``llama_state_seq_get_data``,
+The prefix is evaluated once into KV sequence 0; the continuations are then evaluated together,
+each in its own sequence that shares the prefix's cells (:mod:`tunesmith.llm._llamacpp_batch`),
+and removed again. The KV cells of a few recent prefixes are saved (``llama_state_seq_get_data``,
 about 12 KB per token for the embedded 0.5B model) so a history that grew by a line costs only
-the new tokens. ``Llama.n_tokens`` and ``Llama.input_ids`` always describe the KV cache, so the
-chat model's own prefix matching stays correct.
+the new tokens. ``Llama.n_tokens`` and ``Llama.input_ids`` always describe the KV cache (after
+scoring: exactly the prefix), so the chat model's own prefix matching stays correct.
 """
 
 from __future__ import annotations
@@ -18,12 +19,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from tunesmith.core.errors import ConfigurationError, LLMConnectionError
+from tunesmith.llm._llamacpp_batch import plan_groups, read_group
 from tunesmith.llm._scoring import (
     DigitTokens,
     ScoringUsage,
     check_continuations,
-    code_distribution,
-    digit_distribution,
     digit_tokens,
 )
 from tunesmith.llm._scoring_cache import PrefixStates, common_prefix
@@ -62,7 +62,7 @@ class LlamaCppScoreReader:
             _check_fits(llama, len(prefix_ids) + max(len(tail) for tail in tails) + 1)
             try:
                 self._load_prefix(llama, prefix_ids)
-                rows = [self._read(llama, len(prefix_ids), tail, digits) for tail in tails]
+                rows = self._read_all(llama, len(prefix_ids), tails, digits)
             except BaseException:
                 llama.n_tokens = 0  # the KV cache is in doubt; the next eval clears it
                 raise
@@ -152,15 +152,28 @@ class LlamaCppScoreReader:
                 self.usage.requests += 1
         return text, len(sampled)
 
-    def _read(self, llama: Any, n_prefix: int, tail: list[int], digits: DigitTokens) -> Any:
-        llama.n_tokens = n_prefix  # eval() removes the KV cells past n_tokens first
-        llama.eval(tail)
-        p1 = digit_distribution(_last_logits(llama), digits)
-        d_star = int(np.argmax(p1))
-        llama.eval([digits.exact[d_star]])
-        p2 = digit_distribution(_last_logits(llama), digits)
-        self.usage.requests += 2
-        return code_distribution(p1, d_star, p2)
+    def _read_all(
+        self, llama: Any, n_prefix: int, tails: list[list[int]], digits: DigitTokens
+    ) -> list[np.ndarray]:
+        from llama_cpp import _internals
+
+        groups = plan_groups(
+            [len(tail) for tail in tails],
+            n_prefix,
+            n_seq_max=_n_seq_max(llama),
+            n_ctx=llama.n_ctx(),
+        )
+        batch = _internals.LlamaBatch(n_tokens=llama.n_batch, embd=0, n_seq_max=1)
+        try:
+            rows = []
+            for group in groups:
+                chosen = [tails[i] for i in group]
+                rows += read_group(llama, batch, n_prefix, chosen, digits, self.usage)
+        finally:
+            batch.close()
+        # The last logits are a candidate's, not the prefix's last token's.
+        llama._requires_eval = True
+        return rows
 
     def _load_prefix(self, llama: Any, ids: list[int]) -> None:
         """Leave exactly ``ids`` in the KV cache, evaluating as few tokens as possible."""
@@ -201,6 +214,12 @@ def _digit_tokens(llama: Any) -> DigitTokens:
         )
         _DIGITS[llama] = digit_tokens(pieces, "llama.cpp")
     return _DIGITS[llama]
+
+
+def _n_seq_max(llama: Any) -> int:
+    import llama_cpp
+
+    return int(llama_cpp.llama_n_seq_max(llama._ctx.ctx))
 
 
 def _last_logits(llama: Any) -> np.ndarray:
