@@ -21,9 +21,9 @@ echo ">> installing torch==2.13.0 (CPU build) first"
 if [ "$(uname -m)" = "x86_64" ]; then
     export CMAKE_ARGS="${CMAKE_ARGS:--DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON}"
 fi
-echo ">> installing tunesmith[local,torch,ray,bench,ui,dev] (llama-cpp-python compiles on first install: ~13 min on 2 cores)"
+echo ">> installing tunesmith[local,torch,ray,bench,smac,ui,dev] (llama-cpp-python compiles on first install: ~13 min on 2 cores)"
 CMAKE_BUILD_PARALLEL_LEVEL="${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)}" \
-    "$PY" -m pip install --quiet -e ".[local,torch,ray,bench,ui,dev]"
+    "$PY" -m pip install --quiet -e ".[local,torch,ray,bench,smac,ui,dev]"
 # The browser tests drive Debian's Chromium through Playwright (Playwright's own browser
 # download is not reachable from our machines): install it when it is missing.
 if [ ! -x /usr/bin/chromium ] && command -v apt-get > /dev/null; then

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from tunesmith.core.errors import ConfigurationError
-from tunesmith.evaluation.bayesmark._methods import expand_controls, get_method
+from tunesmith.evaluation.bayesmark._methods import check_available, expand_controls
 from tunesmith.evaluation.bayesmark._problem import get_problem, list_problems
 from tunesmith.evaluation.bayesmark._run import Cell, Evaluation, Progress, dump_config, run_cells
 from tunesmith.evaluation.bayesmark._summary import BenchmarkSummary, summarize_run
@@ -87,7 +87,7 @@ def run_benchmark(
     names = resolve_problems(problems)
     methods = expand_controls([m.strip() for m in optimizers if m.strip()])
     for m in methods:
-        get_method(m)
+        check_available(m)
     if not methods or not seeds or any(s < 0 for s in seeds):
         raise ConfigurationError(
             f"Expected at least one optimiser and non-negative seeds, got optimizers={methods}, "
@@ -131,6 +131,12 @@ def run_benchmark(
 
 
 def _versions() -> dict[str, str]:
-    from importlib.metadata import version
+    from importlib.metadata import PackageNotFoundError, version
 
-    return {name: version(name) for name in ("scikit-learn", "optuna", "numpy", "scipy")}
+    out = {name: version(name) for name in ("scikit-learn", "optuna", "numpy", "scipy")}
+    for name in ("smac", "ConfigSpace"):  # the in-process peer, where installed
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            pass
+    return out

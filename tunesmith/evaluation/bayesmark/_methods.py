@@ -16,22 +16,43 @@ is never reported without them (DESIGN.md, decision 8):
   the configurations (seeded): does the LLM read the scores, or only the configurations?
 * ``default+random``: the problem's default configuration evaluated right after the shared
   initial points, then random search: what a warm start has to beat to be worth its cost.
+
+**Peers.** ``smac`` (SMAC3, in process) and ``hebo`` (HEBO, from its own environment) wrap
+other libraries' optimisers (``_peers.py``); ``Method.unavailable`` says how to install a
+missing one, and ``bench hpo`` checks it before any work.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, Protocol
 
 from tunesmith.core.errors import ConfigurationError, close_matches
 
 if TYPE_CHECKING:
+    from tunesmith.core import TrialResult, TrialSpec
     from tunesmith.evaluation.bayesmark._problem import BayesmarkProblem
-    from tunesmith.tools import Optimizer
+
+
+class AskTell(Protocol):
+    """What the runner drives: ``tunesmith.tools.Optimizer``, or a peer's adapter."""
+
+    def enqueue(self, config: Mapping[str, Any]) -> None:
+        """Queue a configuration for a later ``ask()``."""
+        ...
+
+    def ask(self) -> TrialSpec:
+        """The next configuration to evaluate."""
+        ...
+
+    def tell(self, result: TrialResult) -> None:
+        """The result of an asked configuration."""
+        ...
+
 
 # build(problem, seed, n_init) -> a fresh ask/tell optimiser (in memory) for problem.space.
-MethodBuilder = Callable[["BayesmarkProblem", int, int], "Optimizer"]
+MethodBuilder = Callable[["BayesmarkProblem", int, int], AskTell]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -45,6 +66,8 @@ class Method:
             the shared initial points into it, then asks and tells until the budget is spent.
         controls: Names of registered methods always run with this one (see the module docs).
         after_init: Configurations to evaluate right after the shared initial points.
+        unavailable: Says why the method cannot run here (a peer's package is missing), or
+            returns None when it can.
     """
 
     name: str
@@ -54,6 +77,7 @@ class Method:
     after_init: Callable[[BayesmarkProblem], list[dict[str, Any]]] | None = dataclasses.field(
         default=None, repr=False
     )
+    unavailable: Callable[[], str | None] | None = dataclasses.field(default=None, repr=False)
 
 
 _METHODS: dict[str, Method] = {}
@@ -99,7 +123,7 @@ def method(name: str, *, controls: tuple[str, ...] = (), **options: Any) -> Meth
 
     info = OPTIMIZERS[name]
 
-    def build(problem: BayesmarkProblem, seed: int, n_init: int) -> Optimizer:
+    def build(problem: BayesmarkProblem, seed: int, n_init: int) -> AskTell:
         from tunesmith.tools import make_optimizer
 
         extra = dict(options)
@@ -117,7 +141,7 @@ def llm_method(name: str, *, permute: bool = False, **options: Any) -> Method:
     label = f"{name}-permuted" if permute else name
     controls = () if permute else (f"{name}-permuted", "default+random")
 
-    def build(problem: BayesmarkProblem, seed: int, n_init: int) -> Optimizer:
+    def build(problem: BayesmarkProblem, seed: int, n_init: int) -> AskTell:
         from tunesmith.evaluation.bayesmark._context import problem_context
         from tunesmith.tools import make_optimizer
 
@@ -131,7 +155,7 @@ def llm_method(name: str, *, permute: bool = False, **options: Any) -> Method:
 
 
 def _default_random() -> Method:
-    def build(problem: BayesmarkProblem, seed: int, n_init: int) -> Optimizer:
+    def build(problem: BayesmarkProblem, seed: int, n_init: int) -> AskTell:
         from tunesmith.tools import make_optimizer
 
         return make_optimizer("random", problem.space, seed=seed)
@@ -145,6 +169,8 @@ def _default_random() -> Method:
 
 
 def _builtin() -> list[Method]:
+    from tunesmith.evaluation.bayesmark._peers import peer_methods
+
     return [
         method("random"),
         method("sobol"),
@@ -157,6 +183,7 @@ def _builtin() -> list[Method]:
         llm_method("hybrid", permute=True),
         llm_method("llm", permute=True),
         _default_random(),
+        *peer_methods(),
     ]
 
 
@@ -170,6 +197,14 @@ def get_method(name: str) -> Method:
         f"Unknown optimiser '{name}' for bench hpo. Expected one of {list(methods)}"
         + (f". Did you mean {hint[0]!r}?" if hint else ".")
     )
+
+
+def check_available(name: str) -> None:
+    """Raise :class:`ConfigurationError` if method ``name`` is unknown or cannot run here."""
+    entry = get_method(name)
+    reason = entry.unavailable() if entry.unavailable is not None else None
+    if reason is not None:
+        raise ConfigurationError(f"Optimiser '{name}' cannot run: {reason}")
 
 
 def list_methods() -> list[str]:

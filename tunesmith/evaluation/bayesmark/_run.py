@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict
 
 from tunesmith.core import TrialResult
 from tunesmith.core.errors import ConfigurationError
-from tunesmith.evaluation.bayesmark._methods import get_method
+from tunesmith.evaluation.bayesmark._methods import check_available, get_method
 from tunesmith.evaluation.bayesmark._problem import BayesmarkProblem, get_problem
 
 
@@ -202,9 +202,10 @@ def run_cells(
         )
     if jobs < 1:
         raise ConfigurationError(f"jobs must be at least 1, got {jobs}.")
-    for problem, method, _ in cells:  # fail before any work on a bad name
+    for problem, _, _ in cells:  # fail before any work on a bad name or a missing peer
         get_problem(problem)
-        get_method(method)
+    for name in dict.fromkeys(method for _, method, _ in cells):
+        check_available(name)
     done: dict[Cell, list[Evaluation]] = {}
     todo = []
     for cell in cells:
