@@ -77,6 +77,29 @@ def test_run_from_files_returns_a_run_with_plan_leaderboard_model_and_submission
     assert len(llm.received) == 1  # resuming needs no LLM
 
 
+def test_the_planners_llm_calls_are_recorded_in_the_runs_events(
+    tmp_path: Path, iris_files: dict[str, Path]
+) -> None:
+    from tunesmith.agent import read_overview
+
+    assistant = Assistant(ScriptedChatModel(replies=[REPLY]), storage_dir=tmp_path / "runs")
+    request = "Predict the species of the flowers; optimise accuracy."
+    plan = assistant.plan(request, iris_files["train"])
+    run = assistant.run(request, iris_files["train"], plan=plan, max_trials=2, **FAST)
+    calls = run.events[0].payload["llm_calls"]
+    assert [(c["purpose"], c["ok"]) for c in calls] == [("plan_draft", True)]
+    assert calls[0]["prompt_tokens"] > 0
+    stopped = next(e for e in run.events if e.kind == "stopped")
+    assert stopped.payload["llm_calls"] == 0  # a chat model without logprobs: no LLM sampler
+    overview = read_overview(run.out_dir)
+    assert overview.llm_calls == 1
+    assert overview.llm_tokens == calls[0]["prompt_tokens"] + calls[0]["completion_tokens"]
+    # A plan that did not come from this assistant's planner brings no calls with it.
+    other = assistant.run(request, iris_files["train"], plan=plan.model_copy(), max_trials=1,
+                          **FAST)  # fmt: skip
+    assert other.events[0].payload["llm_calls"] == []
+
+
 def test_stream_yields_events_live_and_closing_it_stops_the_run(
     tmp_path: Path, iris_files: dict[str, Path]
 ) -> None:

@@ -32,6 +32,8 @@ if TYPE_CHECKING:
     import pandas as pd
     from langchain_core.language_models import BaseChatModel
 
+    from tunesmith.llm import LLMCall
+
 
 class Run:
     """A run directory, read back: plan, events, leaderboard, best model, predictions.
@@ -146,6 +148,7 @@ class Assistant:
         self.executor = executor
         self.storage = storage
         self.model_: BaseChatModel | None = None
+        self._planning: tuple[Plan, list[LLMCall]] | None = None
 
     @property
     def model(self) -> BaseChatModel:
@@ -187,7 +190,10 @@ class Assistant:
         frame = read_table(data, "training data")
         budget = {"time_budget_s": time_budget, "max_trials": max_trials, **settings}
         check_request(request, frame, **budget)  # before the LLM is loaded
-        return make_plan(self.model, request, frame, **budget)
+        calls: list[LLMCall] = []
+        made = make_plan(self.model, request, frame, calls=calls, **budget)
+        self._planning = (made, calls)  # a run of this plan records what planning it cost
+        return made
 
     def run(
         self,
@@ -290,11 +296,14 @@ class Assistant:
         test_frame = None if test is None else read_table(test, "test data")
         sample = None if sample_submission is None else read_table(sample_submission, "sample")
         settings = {k: options.pop(k) for k in list(options) if k in _PLAN_SETTINGS}
+        calls: list[LLMCall] = []
         if plan is None:
             budget = {"time_budget_s": time_budget, "max_trials": max_trials, **settings}
             check_request(request, frame, **budget)  # before the LLM is loaded
-            plan = make_plan(self.model, request, frame, **budget)
+            plan = make_plan(self.model, request, frame, calls=calls, **budget)
         else:
+            made = self._planning
+            calls = list(made[1]) if made is not None and made[0] is plan else []
             plan = _edit(plan, time_budget_s=time_budget, max_trials=max_trials, **settings)
         run_fields = {"n_workers": self.n_workers, "seed": seed, **options}
         if self.storage is not None:
@@ -304,6 +313,7 @@ class Assistant:
         return RunLoop(
             out_dir, plan, config, data=frame, test=test_frame, sample_submission=sample,
             started=started, executor=self.executor, llm=self._sampler_llm(config),
+            planning_calls=calls,
         )  # fmt: skip
 
     def _sampler_llm(self, config: RunConfig) -> BaseChatModel | None:

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from tunesmith.learners import TrainingJob
+    from tunesmith.llm import LLMCall
     from tunesmith.tools import Optimizer
 
 logger = logging.getLogger(__name__)
@@ -103,8 +104,10 @@ class RunLoop:
         started: float | None = None,
         executor: Any = None,
         llm: Any = None,
+        planning_calls: Sequence[LLMCall] = (),
     ) -> None:
         self.store = RunStore(out_dir)
+        self.planning_calls = list(planning_calls)
         self.started = started
         self.executor = executor
         self.llm = llm
@@ -151,13 +154,16 @@ class RunLoop:
             config=config.model_dump(mode="json"),
             resumed=resumed,
             out_dir=str(self.store.path),
+            llm_calls=[c.model_dump(mode="json") for c in self.planning_calls],
         )
         try:
             optimizer, progress = self._open_study(plan, config, log)
             log.emit("phase", phase="search")
             reason = self._search(plan, config, optimizer, progress, log)
             self._close_intents()
-            log.emit("stopped", reason=reason, n_trials=progress.n_counted)
+            # the LLM sampler's requests and tokens in this session, if it used one
+            usage = optimizer.llm_usage() or {}
+            log.emit("stopped", reason=reason, n_trials=progress.n_counted, **usage)
             self.store.write_leaderboard(plan.metric)
             return self._finish(plan, config, optimizer, reason, log, started)
         except BaseException as exc:

@@ -164,6 +164,17 @@ class Optimizer:
         info = attrs.get("tunesmith:sampler")
         return dict(info) if isinstance(info, dict) else None
 
+    def llm_usage(self) -> dict[str, Any] | None:
+        """An LLM sampler's totals so far (``llm_calls``, ``prompt_tokens``,
+        ``completion_tokens``, ``cached_tokens``, ``llm_seconds``, ``llm_failures``); None for
+        samplers that use no LLM."""
+        stats = getattr(self.study.sampler, "stats", None)
+        if stats is None or not hasattr(stats, "counts"):
+            return None
+        counts = dict(stats.counts())
+        counts["llm_calls"] = counts.pop("llm_requests")
+        return counts
+
     def enqueue(self, config: Mapping[str, Any]) -> None:
         """Queue a configuration (validated) to be returned by a later ``ask()``."""
         self.space.validate(config)
