@@ -68,3 +68,7 @@ def test_the_hybrid_uses_the_embedded_model_within_its_time_share(
     assert counts["llm_requests"] >= 1
     assert counts["prompt_tokens"] > 0
     assert counts["llm_failures"] == 0
+    stopped = next(e for e in read_events(tmp_path / "run" / "events.jsonl")
+                   if e.kind == "stopped")  # fmt: skip
+    assert stopped.payload["llm_calls"] >= counts["llm_requests"]  # the session's totals
+    assert stopped.payload["prompt_tokens"] >= counts["prompt_tokens"]

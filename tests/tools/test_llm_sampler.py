@@ -235,4 +235,22 @@ def test_a_broad_guess_gets_no_weight_however_over_confident_the_gp() -> None:
     mixture.observe(history)
     ll = mixture._ll
     assert sum(ll["llm"]) > sum(ll["gp"])  # plain likelihood weighting would trust the LLM
-    assert mixture.llm_weight() == 0.02
+    assert mixture.llm_weight() == 0.0
+
+
+def test_until_the_llm_has_earned_weight_it_predicts_only_the_gps_choice() -> None:
+    from tunesmith.tools._llm_pool import Mixture
+    from tunesmith.tools._llm_surrogate import LLMSurrogate
+    from tunesmith.tools._llm_text import Observation
+
+    reader = _broad_noise()
+    surrogate = LLMSurrogate(reader, SPACE, CONTEXT, n_members=2)
+    history = [Observation(n, c, _loss(c)) for n, c in enumerate(SPACE.sample(6, seed=0))]
+    pool = SPACE.sample(8, seed=1)
+    mixture = Mixture()
+    chosen = mixture.choose(6, surrogate, SPACE, history, pool, seed=0)
+    assert mixture.llm_weight() == 0.0
+    assert reader.usage.requests == 2  # one continuation per prompt, not eight
+    assert set(mixture._pending[6]) == {"llm", "gp", "flat"}
+    again = surrogate.predict(history, [pool[chosen]])  # the prediction kept is the chosen one's
+    assert np.allclose(mixture._pending[6]["llm"].probs, again.probs)

@@ -117,8 +117,10 @@ class Mixture:
     the history, the same for every candidate), because a broad, uninformative distribution
     scores a good log-likelihood without telling candidates apart: the embedded 0.5B model's
     did better than the GP's while ranking at chance. The LLM's weight is the posterior of a
-    two-model average with equal priors over the window, kept inside [0.02, 0.98], and it stays
-    at 0.02 until the LLM has beaten the reference over the window.
+    two-model average with equal priors over the window, kept inside [0.02, 0.98]; it is 0
+    until the LLM has beaten the reference over the window. While it is 0 the GP chooses
+    alone and the LLM predicts only the chosen candidate, to keep earning evidence at a tenth
+    of the cost of scoring the pool.
     """
 
     def __init__(self, *, window: int = 5, llm_only: bool = False) -> None:
@@ -147,7 +149,7 @@ class Mixture:
         gains = self.gains()
         llm, gp = gains.get("llm", 0.0), gains.get("gp", 0.0)
         if llm <= 0.0:  # not yet better than knowing nothing about the candidates
-            return _W_BOUNDS[0]
+            return 0.0
         return float(np.clip(1.0 / (1.0 + math.exp(-np.clip(llm - gp, -50, 50))), *_W_BOUNDS))
 
     def choose(
@@ -160,19 +162,24 @@ class Mixture:
         seed: int | None,
     ) -> int:
         """Index in ``pool`` of the candidate with the largest expected improvement."""
-        llm = surrogate.predict(history, pool)
-        codes = llm.codes
-        preds = {"llm": llm}
-        probs = llm.probs
+        codes = surrogate.codes(history)
+        preds: dict[str, Prediction] = {}
         if not self.llm_only:
             mean, std = GPSurrogate(sub, seed=seed).predict(history, pool)
             preds["gp"] = gaussian_codes(mean, std, codes)
             preds["flat"] = flat_codes(history, len(pool), codes)
-            w = self.llm_weight()
-            probs = w * llm.probs + (1.0 - w) * preds["gp"].probs
+        w = self.llm_weight()
+        if w > 0.0:
+            preds["llm"] = surrogate.predict(history, pool)
+            probs = preds["llm"].probs if self.llm_only else (
+                w * preds["llm"].probs + (1.0 - w) * preds["gp"].probs
+            )  # fmt: skip
+        else:
+            probs = preds["gp"].probs
         best = max(history, key=lambda o: codes.slope * o.value).value  # the highest code
         chosen = int(np.argmax(Prediction(probs, codes).expected_improvement(best)))
-        self._pending[number] = {
-            name: Prediction(p.probs[chosen : chosen + 1], codes) for name, p in preds.items()
-        }
+        kept = {n: Prediction(p.probs[chosen : chosen + 1], codes) for n, p in preds.items()}
+        if "llm" not in kept:  # still earning its weight: predict the chosen candidate only
+            kept["llm"] = surrogate.predict(history, [pool[chosen]])
+        self._pending[number] = kept
         return chosen

@@ -214,6 +214,10 @@ class LLMSurrogate:
             probs += self.reader.score_codes(prefix, continuations)
         return Prediction(probs / self.n_members, codes)
 
+    def codes(self, history: Sequence[Observation]) -> ScoreCodes:
+        """The score scale :meth:`predict` uses for ``history`` (the same on a repeat call)."""
+        return self._scale(self._shown(history))
+
     def _shown(self, history: Sequence[Observation]) -> list[Observation]:
         # Past the cap, cut to three quarters of it and then append again until the cap: the
         # prompts (and their caches) are rewritten once per cap/4 new points, not every time.
