@@ -31,9 +31,13 @@ def test_bench_tasks_builds_and_prints_a_table(tmp_path: Path) -> None:
 
 
 def test_bench_tasks_with_baselines_then_grade(tmp_path: Path) -> None:
-    built = runner.invoke(app, ["bench", "tasks", "--out", str(tmp_path), "--tasks", "penguins"])
+    built = runner.invoke(
+        app, ["bench", "tasks", "--out", str(tmp_path), "--tasks", "penguins",
+              "--flaml-budget", "3"],
+    )  # fmt: skip
     assert built.exit_code == 0, built.output
     assert "HGB" in built.output
+    assert "FLAML" in built.output
     assert "0.9" in built.output  # the baselines' accuracy
     task = tmp_path / "penguins"
     answers = task / "private" / "answers.csv"

@@ -33,7 +33,10 @@ def _fail(exc: Exception) -> typer.Exit:
     return typer.Exit(code=2)
 
 
-_HEADERS = {"constant": "constant", "random_forest": "RF", "hist_gradient_boosting": "HGB"}
+_HEADERS = {
+    "constant": "constant", "random_forest": "RF", "hist_gradient_boosting": "HGB",
+    "flaml": "FLAML",
+}  # fmt: skip
 
 
 def _score(value: float | None) -> str:
@@ -45,7 +48,8 @@ def _table(built: list[BuiltTask], out: Path) -> Table:
 
     view = Table(
         title=f"Kaggle-style tasks in {out}",
-        caption="RF: default RandomForest; HGB: default HistGradientBoosting.",
+        caption="RF: default RandomForest; HGB: default HistGradientBoosting; FLAML: FLAML "
+        "AutoML at the --flaml-budget.",
     )
     for column in ("task", "train", "test", "target", "metric", *_HEADERS.values()):
         justify: JustifyMethod = "left" if column in ("task", "target", "metric") else "right"
@@ -77,6 +81,14 @@ def tasks(
         ),
     ] = True,
     n_jobs: Annotated[int, typer.Option("--n-jobs", help="Threads per baseline.", min=1)] = 1,
+    flaml_budget: Annotated[
+        float,
+        typer.Option(
+            "--flaml-budget",
+            help="Seconds for the FLAML baseline (the suite's benchmark budget); 0 leaves it out.",
+            min=0,
+        ),
+    ] = 120.0,
 ) -> None:
     """Build the task suite into OUT: OUT/<task>/public for the agent, OUT/<task>/private kept.
 
@@ -94,14 +106,19 @@ def tasks(
         for spec in specs:
             verb = "Building and scoring baselines for" if baselines else "Building"
             with console.status(f"{verb} {spec.name}..."):
-                built.append(build_task(spec, out, seed=seed, baselines=baselines, n_jobs=n_jobs))
+                task = build_task(
+                    spec, out, seed=seed, baselines=baselines, n_jobs=n_jobs,
+                    flaml_budget_s=flaml_budget or None,
+                )  # fmt: skip
+                built.append(task)
     except TunesmithError as exc:
         raise _fail(exc) from None
     console.print(_table(built, out))
     if baselines:
         console.print(
             f"Medal thresholds are in {out}/<task>/private/leaderboard.json: bronze = default "
-            "RandomForest, silver = best baseline, gold = best + 10% of its headroom.",
+            "RandomForest, silver = best baseline (FLAML included), gold = best + 10% of its "
+            "headroom.",
             highlight=False,
         )
 

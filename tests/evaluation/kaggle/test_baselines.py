@@ -6,6 +6,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from tunesmith.core.errors import ConfigurationError
 from tunesmith.evaluation.kaggle import (
     BaselineScore,
     BuiltTask,
@@ -17,6 +18,14 @@ from tunesmith.evaluation.kaggle import (
     medal_thresholds,
     run_baselines,
 )
+
+TINY_FLAML_S = 3.0  # the suite's budget is 120 s; a few seconds give FLAML a trial or two
+
+
+def test_a_flaml_budget_must_be_positive(tmp_path: Path) -> None:
+    built = build_task("penguins", tmp_path, seed=0)
+    with pytest.raises(ConfigurationError, match="flaml_budget_s must be positive"):
+        run_baselines(built.path, flaml_budget_s=0.0)
 
 
 def _scores(**values: float) -> list[BaselineScore]:
@@ -86,12 +95,20 @@ def test_medals_for_a_loss() -> None:
 
 def test_baselines_on_penguins_set_the_medals(tmp_path: Path) -> None:
     built = build_task("penguins", tmp_path, seed=0)
-    board = run_baselines(built.path, seed=0)
+    board = run_baselines(built.path, seed=0, flaml_budget_s=TINY_FLAML_S)
     assert [b.name for b in board.baselines] == [
         "constant",
         "random_forest",
         "hist_gradient_boosting",
+        "flaml",
     ]
+    flaml = board.baselines[-1]
+    assert board.flaml_budget_s == TINY_FLAML_S
+    assert flaml.score > 0.9
+    assert flaml.details["best_estimator"]
+    assert flaml.details["n_trials"] >= 1
+    assert (Path(built.path) / "private" / "flaml_baseline" / "submission.csv").is_file()
+    assert board.thresholds.silver == max(b.score for b in board.baselines)
     answers = pd.read_csv(Path(built.path) / "private" / "answers.csv")
     train = pd.read_csv(Path(built.path) / "public" / "train.csv")
     majority = train["species"].value_counts().idxmax()
@@ -111,20 +128,25 @@ def test_baselines_on_penguins_set_the_medals(tmp_path: Path) -> None:
 
 def test_baselines_are_deterministic(tmp_path: Path) -> None:
     built = build_task("breast_cancer", tmp_path, seed=0)
-    first = run_baselines(built.path, seed=0, write=False)
-    second = run_baselines(built.path, seed=0, write=False)
+    first = run_baselines(built.path, seed=0, write=False, flaml_budget_s=None)
+    second = run_baselines(built.path, seed=0, write=False, flaml_budget_s=None)
     assert [b.score for b in first.baselines] == [b.score for b in second.baselines]
+    assert "flaml" not in [b.name for b in first.baselines]
+    assert first.flaml_budget_s is None
     assert not (Path(built.path) / "private" / "leaderboard.json").exists()
 
 
 def test_probability_baselines_beat_the_prior(suite: dict[str, BuiltTask], tmp_path: Path) -> None:
-    built = build_task("unemployment_benefits", tmp_path, seed=0, baselines=True)
+    built = build_task(
+        "unemployment_benefits", tmp_path, seed=0, baselines=True, flaml_budget_s=None
+    )
     board = built.leaderboard
     assert board is not None
     assert not board.greater_is_better
     constant = board.score_of("constant")
     assert constant is not None
     assert board.score_of("hist_gradient_boosting") < constant  # type: ignore[operator]
-    assert (
-        build_task("unemployment_benefits", tmp_path, seed=0, baselines=True).leaderboard == board
+    again = build_task(
+        "unemployment_benefits", tmp_path, seed=0, baselines=True, flaml_budget_s=None
     )
+    assert again.leaderboard == board

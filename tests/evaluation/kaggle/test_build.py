@@ -100,7 +100,7 @@ def test_rebuilding_is_idempotent(tmp_path: Path) -> None:
 
 
 def test_a_stale_leaderboard_is_removed_on_rebuild(tmp_path: Path) -> None:
-    build_task("penguins", tmp_path, seed=0, baselines=True)
+    build_task("penguins", tmp_path, seed=0, baselines=True, flaml_budget_s=None)
     board = tmp_path / "penguins" / "private" / "leaderboard.json"
     assert board.is_file()
     build_task("penguins", tmp_path, seed=0)  # same data: kept
@@ -108,12 +108,28 @@ def test_a_stale_leaderboard_is_removed_on_rebuild(tmp_path: Path) -> None:
     stored = json.loads(board.read_text())
     board.write_text(json.dumps({**stored, "rule": "an older rule", "thresholds": {
         "bronze": 0.0, "silver": 0.0, "gold": 0.0}}))  # fmt: skip
-    again = build_task("penguins", tmp_path, seed=0, baselines=True)  # another rule: rerun
-    assert again.leaderboard is not None
+    again = build_task("penguins", tmp_path, seed=0, baselines=True, flaml_budget_s=None)
+    assert again.leaderboard is not None  # another rule: rerun
     assert again.leaderboard.thresholds.gold > 0.5
     rebuilt = build_task("penguins", tmp_path, seed=3)
     assert not board.exists()
     assert rebuilt.leaderboard is None
+
+
+def test_a_leaderboard_of_another_flaml_budget_is_rerun_and_then_kept(tmp_path: Path) -> None:
+    without = build_task("penguins", tmp_path, seed=0, baselines=True, flaml_budget_s=None)
+    assert without.leaderboard is not None
+    assert without.leaderboard.score_of("flaml") is None
+    board = tmp_path / "penguins" / "private" / "leaderboard.json"
+    with_flaml = build_task("penguins", tmp_path, seed=0, baselines=True, flaml_budget_s=3.0)
+    assert with_flaml.leaderboard is not None
+    assert with_flaml.leaderboard.flaml_budget_s == 3.0
+    assert with_flaml.leaderboard.score_of("flaml") is not None
+    written = board.stat().st_mtime_ns
+    kept = build_task("penguins", tmp_path, seed=0, baselines=True, flaml_budget_s=3.0)
+    assert kept.leaderboard == with_flaml.leaderboard  # FLAML is not run again
+    assert board.stat().st_mtime_ns == written
+    assert build_task("penguins", tmp_path, seed=0).leaderboard == with_flaml.leaderboard
 
 
 def test_an_unknown_task_name_fails_with_suggestions(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ The folders follow MLE-bench's prepared competitions: an agent gets ``OUT/<task>
 Example:
     >>> from tunesmith.evaluation.kaggle import build_suite, grade, run_baselines, run_kaggle_bench
     >>> built = build_suite("suite", tasks=["penguins"], seed=0)
-    >>> run_baselines("suite/penguins")  # constant, RandomForest, HistGradientBoosting
+    >>> run_baselines("suite/penguins")  # constant, RandomForest, HistGradientBoosting, FLAML
     >>> grade("suite/penguins", "submission.csv").medal
     'silver'
     >>> run_kaggle_bench("runs/kaggle", tasks="penguins", agents=["tunesmith", "flaml"])
@@ -18,6 +18,7 @@ Example:
 from __future__ import annotations
 
 from tunesmith.evaluation.kaggle._agents import Agent, AgentResult, AgentTask
+from tunesmith.evaluation.kaggle._baseline_flaml import FLAML_BUDGET_S
 from tunesmith.evaluation.kaggle._baselines import BASELINES, run_baselines
 from tunesmith.evaluation.kaggle._bench import KaggleBench, run_kaggle_bench
 from tunesmith.evaluation.kaggle._bench_summary import AgentSummary, CellRow, normalised_score
@@ -44,6 +45,7 @@ from tunesmith.evaluation.kaggle._task import KaggleTask, TaskInfo, load_task_in
 
 __all__ = [
     "BASELINES",
+    "FLAML_BUDGET_S",
     "TASKS",
     "Agent",
     "AgentOptions",

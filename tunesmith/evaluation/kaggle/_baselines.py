@@ -1,9 +1,10 @@
 """Reference baselines of a built task, and the medal thresholds they give (see ``_medals``).
 
-Each baseline is fitted on ``public/train.csv``, predicts ``public/test.csv`` and is graded
+Each fixed baseline is fitted on ``public/train.csv``, predicts ``public/test.csv`` and is graded
 like any submission. Preprocessing is deliberately plain and fixed, so the references do not
 move when the agent's own preprocessing changes: numeric columns imputed with the median,
-other columns filled with a "missing" level and ordinal-encoded (unseen levels -> -1).
+other columns filled with a "missing" level and ordinal-encoded (unseen levels -> -1). The
+``flaml`` baseline is FLAML's own run, preprocessing included (``_baseline_flaml``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tunesmith.core.errors import ConfigurationError
+from tunesmith.evaluation.kaggle._baseline_flaml import FLAML_BUDGET_S, flaml_submission
 from tunesmith.evaluation.kaggle._checks import InvalidSubmission, check_and_score, read_csv_text
 from tunesmith.evaluation.kaggle._medals import RULE, BaselineScore, Leaderboard, medal_thresholds
 from tunesmith.evaluation.kaggle._prepare import constant_prediction, to_csv_bytes
@@ -89,19 +92,62 @@ def _read_public(task_dir: Path, name: str) -> pd.DataFrame:
     return pd.read_csv(task_dir / "public" / name)
 
 
+def _graded(info: TaskInfo, answers: pd.DataFrame, name: str, frame: pd.DataFrame) -> float:
+    try:
+        return check_and_score(info, answers, frame)
+    except InvalidSubmission as exc:  # our own predictions: a bug, not a bad submission
+        raise RuntimeError(f"Baseline {name} on {info.name} is invalid: {exc}") from exc
+
+
+def _fixed_baselines(
+    folder: Path, info: TaskInfo, answers: pd.DataFrame, seed: int, n_jobs: int
+) -> list[BaselineScore]:
+    train, test = _read_public(folder, "train.csv"), _read_public(folder, "test.csv")
+    scores = []
+    for name in BASELINES:
+        started = time.perf_counter()
+        predicted = _predict(name, info, train, test, seed, n_jobs)
+        submission = test[[info.id_column]].assign(**{info.target: predicted})
+        frame = read_csv_text(io.StringIO(to_csv_bytes(submission).decode()))
+        value = _graded(info, answers, name, frame)
+        elapsed = round(time.perf_counter() - started, 3)
+        scores.append(BaselineScore(name=name, score=value, fit_time_s=elapsed))
+    return scores
+
+
+def _flaml_baseline(
+    folder: Path, info: TaskInfo, answers: pd.DataFrame, seed: int, budget_s: float
+) -> BaselineScore:
+    started = time.perf_counter()
+    frame, details = flaml_submission(folder, info, budget_s=budget_s, seed=seed)
+    value = _graded(info, answers, "flaml", frame)
+    elapsed = round(time.perf_counter() - started, 3)
+    return BaselineScore(name="flaml", score=value, fit_time_s=elapsed, details=details)
+
+
 def run_baselines(
-    task_dir: str | os.PathLike[str], *, seed: int = 0, n_jobs: int = 1, write: bool = True
+    task_dir: str | os.PathLike[str],
+    *,
+    seed: int = 0,
+    n_jobs: int = 1,
+    flaml_budget_s: float | None = FLAML_BUDGET_S,
+    write: bool = True,
 ) -> Leaderboard:
     """Score the reference baselines on a built task and derive its medal thresholds.
 
     Baselines: ``constant`` (the positive-class share, majority class, median for mae or mean),
     a default scikit-learn ``random_forest`` and a default ``hist_gradient_boosting``, each
-    fitted on public/train.csv and graded on the private answers.
+    fitted on public/train.csv and graded on the private answers; and ``flaml``, the FLAML
+    peer's run at ``flaml_budget_s`` (see ``_baseline_flaml``). The first three are
+    deterministic for a seed; FLAML's search depends on the machine's speed.
 
     Args:
         task_dir: A built task folder (``OUT/<task>``, or its public/private subfolder).
-        seed: Random seed of the models.
-        n_jobs: Threads for each model (RandomForest jobs, HistGradientBoosting's OpenMP).
+        seed: Random seed of the models (and of FLAML).
+        n_jobs: Threads for each fixed model (RandomForest jobs, HistGradientBoosting's
+            OpenMP); FLAML takes every core, as the ``flaml`` agent does.
+        flaml_budget_s: FLAML's budget in seconds (default: the suite's benchmark budget,
+            120); None leaves FLAML out.
         write: Write the result to ``private/leaderboard.json``.
 
     Returns:
@@ -109,27 +155,23 @@ def run_baselines(
 
     Raises:
         DataError: ``task_dir`` is not a built task folder.
+        ConfigurationError: ``flaml_budget_s`` is not positive.
     """
+    if flaml_budget_s is not None and not flaml_budget_s > 0:
+        raise ConfigurationError(
+            f"flaml_budget_s must be positive seconds or None (no FLAML baseline), got "
+            f"{flaml_budget_s}."
+        )
     folder = resolve_task_dir(task_dir)
     info = load_task_info(folder)
-    train, test = _read_public(folder, "train.csv"), _read_public(folder, "test.csv")
     answers = read_csv_text(folder / "private" / "answers.csv")
-    scores = []
-    for name in BASELINES:
-        started = time.perf_counter()
-        predicted = _predict(name, info, train, test, seed, n_jobs)
-        submission = test[[info.id_column]].assign(**{info.target: predicted})
-        frame = read_csv_text(io.StringIO(to_csv_bytes(submission).decode()))
-        try:
-            value = check_and_score(info, answers, frame)
-        except InvalidSubmission as exc:  # our own predictions: a bug, not a bad submission
-            raise RuntimeError(f"Baseline {name} on {info.name} is invalid: {exc}") from exc
-        elapsed = round(time.perf_counter() - started, 3)
-        scores.append(BaselineScore(name=name, score=value, fit_time_s=elapsed))
+    scores = _fixed_baselines(folder, info, answers, seed, n_jobs)
+    if flaml_budget_s is not None:
+        scores.append(_flaml_baseline(folder, info, answers, seed, flaml_budget_s))
     board = Leaderboard(
         task=info.name, metric=info.metric, greater_is_better=info.greater_is_better,
         baselines=tuple(scores), thresholds=medal_thresholds(info.metric, scores), rule=RULE,
-        seed=seed, fingerprint=info.fingerprint,
+        seed=seed, fingerprint=info.fingerprint, flaml_budget_s=flaml_budget_s,
     )  # fmt: skip
     if write:
         path = folder / "private" / "leaderboard.json"

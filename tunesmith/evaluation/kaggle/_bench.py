@@ -169,7 +169,9 @@ def run_kaggle_bench(
     """Solve every (task, agent, seed) cell within ``budget_s``, grade it, write the report.
 
     The suite is built (with its reference baselines) into ``out/suite`` with split seed 0, so
-    every run scores on the same public suite; ``seeds`` seed the agents.
+    every run scores on the same public suite; ``seeds`` seed the agents. The baselines' FLAML
+    run gets ``budget_s`` too, once per task (the leaderboard is kept for later runs at the
+    same budget).
 
     Args:
         out: The run folder (see the module docstring).
@@ -206,7 +208,11 @@ def run_kaggle_bench(
             "options": dataclasses.asdict(options or AgentOptions()),
         },
     )
-    built = {n: build_task(n, folder / "suite", seed=0, baselines=True) for n in names}
+    # The leaderboards' FLAML baseline gets the agents' budget ("FLAML at the same budget").
+    built = {
+        n: build_task(n, folder / "suite", seed=0, baselines=True, flaml_budget_s=budget_s)
+        for n in names
+    }
     made = {a: make_agent(a, options) for a in agent_names}
     missing = {a: made[a].unavailable() for a in agent_names}
     rows: list[CellRow] = []

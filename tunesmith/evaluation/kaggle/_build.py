@@ -9,6 +9,7 @@
     OUT/<task>/private/answers.csv          id, target
     OUT/<task>/private/task.json            metric, target, id column, task type, ...
     OUT/<task>/private/leaderboard.json     baselines and medal thresholds (run_baselines)
+    OUT/<task>/private/flaml_baseline/      the FLAML baseline's submission and record
 
 An agent gets only ``public/``. Rebuilding is idempotent: a file whose bytes are unchanged is
 not rewritten, and a leaderboard computed for other data (or by another medal rule) is removed.
@@ -22,6 +23,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
+from tunesmith.evaluation.kaggle._baseline_flaml import FLAML_BUDGET_S
 from tunesmith.evaluation.kaggle._baselines import run_baselines
 from tunesmith.evaluation.kaggle._catalogue import TASKS, get_task
 from tunesmith.evaluation.kaggle._grade import load_leaderboard
@@ -69,6 +71,7 @@ def build_task(
     seed: int = 0,
     baselines: bool = False,
     n_jobs: int = 1,
+    flaml_budget_s: float | None = FLAML_BUDGET_S,
 ) -> BuiltTask:
     """Write one task into ``out_dir/<task name>``.
 
@@ -76,8 +79,10 @@ def build_task(
         task: A task or its name (see ``list_tasks``).
         out_dir: The suite folder.
         seed: Seed of the shuffle, the split and any subsample (and of the baselines).
-        baselines: Also run the reference baselines (kept if already run on the same data).
+        baselines: Also run the reference baselines (kept if already run on the same data,
+            seed, rule and FLAML budget).
         n_jobs: Threads for the RandomForest baseline.
+        flaml_budget_s: FLAML's budget as a baseline (None: no FLAML baseline).
 
     Raises:
         ConfigurationError: Unknown task name.
@@ -90,9 +95,14 @@ def build_task(
         _write(folder / relative, data)
     board = load_leaderboard(folder, prepared.info)
     stale = folder / "private" / "leaderboard.json"
-    if board is None or board.seed != seed or board.rule != RULE:
+    other_budget = baselines and board is not None and board.flaml_budget_s != flaml_budget_s
+    if board is None or board.seed != seed or board.rule != RULE or other_budget:
         stale.unlink(missing_ok=True)
-        board = run_baselines(folder, seed=seed, n_jobs=n_jobs) if baselines else None
+        board = (
+            run_baselines(folder, seed=seed, n_jobs=n_jobs, flaml_budget_s=flaml_budget_s)
+            if baselines
+            else None
+        )
     return BuiltTask(name=spec.name, path=str(folder), info=prepared.info, leaderboard=board)
 
 
@@ -103,6 +113,7 @@ def build_suite(
     *,
     baselines: bool = False,
     n_jobs: int = 1,
+    flaml_budget_s: float | None = FLAML_BUDGET_S,
 ) -> list[BuiltTask]:
     """Write the suite (or some of its tasks) into ``out_dir``, one folder per task.
 
@@ -112,6 +123,7 @@ def build_suite(
         seed: Seed of the shuffles, splits and subsamples.
         baselines: Also run each task's reference baselines.
         n_jobs: Threads for the RandomForest baselines.
+        flaml_budget_s: FLAML's budget as a baseline (None: no FLAML baseline).
 
     Returns:
         The tasks written, in the order given.
@@ -121,6 +133,11 @@ def build_suite(
         MissingExtraError: A package that ships a task's data is not installed.
     """
     specs = [get_task(t) if isinstance(t, str) else t for t in (tasks or TASKS)]
-    return [
-        build_task(spec, out_dir, seed=seed, baselines=baselines, n_jobs=n_jobs) for spec in specs
-    ]
+    built = []
+    for spec in specs:
+        task = build_task(
+            spec, out_dir, seed=seed, baselines=baselines, n_jobs=n_jobs,
+            flaml_budget_s=flaml_budget_s,
+        )  # fmt: skip
+        built.append(task)
+    return built

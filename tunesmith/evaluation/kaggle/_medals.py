@@ -2,13 +2,15 @@
 
 Kaggle awards medals by rank among the teams of a competition; MLE-bench reuses the
 competitions' real leaderboards. Our tasks have no human leaderboard, so the thresholds come
-from three reference baselines fitted on ``public/train.csv`` and scored on the private answers
-(see ``run_baselines``): a constant prediction, a default scikit-learn RandomForest and a default
-HistGradientBoosting model. The rule:
+from reference baselines fitted on ``public/train.csv`` and scored on the private answers
+(see ``run_baselines``): a constant prediction, a default scikit-learn RandomForest, a default
+HistGradientBoosting model and FLAML given the suite's benchmark budget (120 s by default; the
+leaderboard's ``flaml_budget_s``, None where FLAML was left out). The rule:
 
 - **bronze**: at least as good as the default RandomForest (or the constant prediction, if
   that is better): an off-the-shelf model, no tuning.
-- **silver**: at least as good as the best baseline.
+- **silver**: at least as good as the best baseline, FLAML included: as good as an AutoML
+  tool given the same budget.
 - **gold**: the best baseline improved by 10% of its headroom, where the headroom is the
   smaller of its distance to a perfect score (1 for roc_auc, accuracy, f1 and r2; 0 for
   log_loss, rmse and mae) and its gain over the constant prediction. The distance to perfect
@@ -24,9 +26,9 @@ and a score that reaches them gets silver.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from tunesmith.learners import greater_is_better
 
@@ -37,8 +39,9 @@ PERFECT = {"roc_auc": 1.0, "accuracy": 1.0, "f1": 1.0, "r2": 1.0,
            "log_loss": 0.0, "rmse": 0.0, "mae": 0.0}  # fmt: skip
 RULE = (
     "bronze = the better of the default RandomForest and the constant prediction; "
-    "silver = the best baseline; gold = best improved by 0.1 * min(|perfect - best|, "
-    "|best - constant|). Ties reach a threshold."
+    "silver = the best baseline (FLAML at flaml_budget_s included); "
+    "gold = best improved by 0.1 * min(|perfect - best|, |best - constant|). "
+    "Ties reach a threshold."
 )
 
 
@@ -46,9 +49,11 @@ class BaselineScore(BaseModel):
     """The score of one reference baseline on the private answers.
 
     Attributes:
-        name: ``"constant"``, ``"random_forest"`` or ``"hist_gradient_boosting"``.
+        name: ``"constant"``, ``"random_forest"``, ``"hist_gradient_boosting"`` or ``"flaml"``.
         score: The metric, in its natural units.
         fit_time_s: Seconds to fit and predict.
+        details: What a searching baseline found (FLAML: its best learner and configuration,
+            its number of trials, its budget); empty for the fixed ones.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -56,6 +61,7 @@ class BaselineScore(BaseModel):
     name: str
     score: float
     fit_time_s: float
+    details: dict[str, Any] = Field(default_factory=dict)
 
 
 class MedalThresholds(BaseModel):
@@ -80,6 +86,7 @@ class Leaderboard(BaseModel):
         rule: The rule, in words.
         seed: The seed the baselines were fitted with.
         fingerprint: The task's data fingerprint (``TaskInfo.fingerprint``) it was computed for.
+        flaml_budget_s: FLAML's budget in seconds, or None if FLAML was not among them.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -92,6 +99,7 @@ class Leaderboard(BaseModel):
     rule: str
     seed: int
     fingerprint: str
+    flaml_budget_s: float | None = None
 
     def score_of(self, name: str) -> float | None:
         """The score of the baseline called ``name``, or None if it was not run."""
