@@ -71,7 +71,7 @@ def test_hybrid_warm_starts_with_the_default_then_scores_llm_and_tpe_candidates(
     assert sources[:3] == ["llm-warm-start"] * 3
     assert trials[0].params == {"x": 0.5, "lr": 0.1}  # the default comes first
     assert trials[1].params == {"x": 0.6, "lr": 0.01}  # then the LLM's proposals
-    assert set(sources[3:]) <= {"llm-candidate", "pool-candidate"}
+    assert set(sources[3:]) <= {"llm-candidate", "pool-candidate", "screen-candidate"}
     assert reader.usage.requests > 0
     counts = trials[-1].system_attrs["tunesmith:sampler"]
     assert counts["llm_requests"] >= 9 + reader.usage.requests  # proposals + scoring
@@ -254,3 +254,19 @@ def test_until_the_llm_has_earned_weight_it_predicts_only_the_gps_choice() -> No
     assert set(mixture._pending[6]) == {"llm", "gp", "flat"}
     again = surrogate.predict(history, [pool[chosen]])  # the prediction kept is the chosen one's
     assert np.allclose(mixture._pending[6]["llm"].probs, again.probs)
+
+
+def test_the_gp_screens_draws_the_llm_never_scores() -> None:
+    from tunesmith.tools._llm_pool import Mixture
+    from tunesmith.tools._llm_surrogate import LLMSurrogate
+    from tunesmith.tools._llm_text import Observation
+
+    reader = _broad_noise()
+    surrogate = LLMSurrogate(reader, SPACE, CONTEXT, n_members=1)
+    configs = [{"x": x, "lr": lr} for x in (0.1, 0.5, 0.7, 0.9) for lr in (1e-3, 1e-2, 0.1)]
+    history = [Observation(n, c, _loss(c)) for n, c in enumerate(configs)]
+    pool = [{"x": 0.05, "lr": 0.5}, {"x": 0.02, "lr": 0.9}]  # both far from the optimum
+    screen = [{"x": 0.71, "lr": 0.011}, *SPACE.sample(30, seed=3)]
+    chosen = Mixture().choose(12, surrogate, SPACE, history, pool, seed=0, screen=screen)
+    assert chosen >= len(pool)  # a screened draw won
+    assert reader.usage.requests == 1  # and the LLM scored only that one

@@ -85,6 +85,15 @@ def pool_candidates(
     return pool[:n]
 
 
+def screen_draws(
+    sub: SearchSpace, taken: Sequence[Mapping[str, Any]], n: int, rng: np.random.Generator
+) -> list[dict[str, Any]]:
+    """``n`` uniform draws (fewer after de-duplication against ``taken``) for the GP alone."""
+    if n <= 0:
+        return []
+    return usable(sub, sub.sample(n, seed=int(rng.integers(2**31))), list(taken))
+
+
 def _tpe_draws(
     study: Study, trial: FrozenTrial, sub: SearchSpace, k: int, rng: np.random.Generator
 ) -> list[dict[str, Any]]:
@@ -160,26 +169,39 @@ class Mixture:
         history: Sequence[Observation],
         pool: Sequence[Mapping[str, Any]],
         seed: int | None,
+        *,
+        n_fixed: int = 0,
+        screen: Sequence[Mapping[str, Any]] = (),
     ) -> int:
-        """Index in ``pool`` of the candidate with the largest expected improvement."""
+        """Index in ``[*pool, *screen]`` of the candidate with the largest expected improvement.
+
+        The LLM scores ``len(pool)`` candidates at most: the first ``n_fixed`` of ``pool`` (the
+        ones it wrote), then the GP's best by expected improvement among the rest of ``pool``
+        and ``screen`` (draws that only the GP sees: they cost it little and the LLM nothing).
+        """
         codes = surrogate.codes(history)
+        best = max(history, key=lambda o: codes.slope * o.value).value  # the highest code
+        everyone = [*pool, *screen] if not self.llm_only else list(pool)
+        short = list(range(len(everyone)))
         preds: dict[str, Prediction] = {}
         if not self.llm_only:
-            mean, std = GPSurrogate(sub, seed=seed).predict(history, pool)
-            preds["gp"] = gaussian_codes(mean, std, codes)
-            preds["flat"] = flat_codes(history, len(pool), codes)
+            mean, std = GPSurrogate(sub, seed=seed).predict(history, everyone)
+            gp = gaussian_codes(mean, std, codes)
+            ranked = np.argsort(-gp.expected_improvement(best)[n_fixed:], kind="stable") + n_fixed
+            short = [*range(n_fixed), *ranked[: max(len(pool) - n_fixed, 1)].tolist()]
+            preds["gp"] = Prediction(gp.probs[short], codes)
+            preds["flat"] = flat_codes(history, len(short), codes)
         w = self.llm_weight()
         if w > 0.0:
-            preds["llm"] = surrogate.predict(history, pool)
+            preds["llm"] = surrogate.predict(history, [everyone[i] for i in short])
             probs = preds["llm"].probs if self.llm_only else (
                 w * preds["llm"].probs + (1.0 - w) * preds["gp"].probs
             )  # fmt: skip
         else:
             probs = preds["gp"].probs
-        best = max(history, key=lambda o: codes.slope * o.value).value  # the highest code
-        chosen = int(np.argmax(Prediction(probs, codes).expected_improvement(best)))
-        kept = {n: Prediction(p.probs[chosen : chosen + 1], codes) for n, p in preds.items()}
+        pick = int(np.argmax(Prediction(probs, codes).expected_improvement(best)))
+        kept = {n: Prediction(p.probs[pick : pick + 1], codes) for n, p in preds.items()}
         if "llm" not in kept:  # still earning its weight: predict the chosen candidate only
-            kept["llm"] = surrogate.predict(history, [pool[chosen]])
+            kept["llm"] = surrogate.predict(history, [everyone[short[pick]]])
         self._pending[number] = kept
-        return chosen
+        return short[pick]

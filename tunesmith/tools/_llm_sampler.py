@@ -30,7 +30,7 @@ from optuna.trial import TrialState
 
 from tunesmith.core import SearchSpace
 from tunesmith.tools import _llm_propose
-from tunesmith.tools._llm_pool import Mixture, SamplerStats, pool_candidates
+from tunesmith.tools._llm_pool import Mixture, SamplerStats, pool_candidates, screen_draws
 from tunesmith.tools._llm_surrogate import LLMSurrogate, SurrogateContext
 from tunesmith.tools._llm_text import Observation, format_config
 
@@ -59,7 +59,9 @@ class HybridSampler(BaseSampler):
         defaults: Default configuration(s) tried first: one mapping, or one per branch value.
         seed: Seed of every random choice.
         n_warmup: Complete trials per branch before candidates are scored.
-        n_candidates: Pool size per trial.
+        n_candidates: Candidates the LLM scores per trial (the pool).
+        n_screen: Further uniform draws per trial that only the GP scores; its best join the
+            pool (the LLM's cost stays ``n_candidates``, the GP searches wider).
         n_llm_candidates: How many of the pool the LLM writes.
         n_members: Differently ordered prompts in the LLM surrogate's ensemble.
         history_cap: Most history points shown to the LLM.
@@ -84,6 +86,7 @@ class HybridSampler(BaseSampler):
         seed: int | None = None,
         n_warmup: int = 5,
         n_candidates: int = 10,
+        n_screen: int = 200,
         n_llm_candidates: int = 2,
         n_members: int = 2,
         history_cap: int = 40,
@@ -102,6 +105,7 @@ class HybridSampler(BaseSampler):
         self.seed = seed
         self.n_warmup = n_warmup
         self.n_candidates = n_candidates
+        self.n_screen = n_screen
         self.n_llm_candidates = n_llm_candidates
         self.n_members = n_members
         self.history_cap = history_cap
@@ -205,11 +209,17 @@ class HybridSampler(BaseSampler):
                 direction=direction, alpha=self.alpha, calls=self.stats.calls,
             )  # fmt: skip
         pool = pool_candidates(study, trial, sub, history, llm_part, self.n_candidates, rng)
-        chosen = self._mixture.choose(trial.number, surrogate, sub, history, pool, self.seed)
+        screen = screen_draws(sub, [*(o.params for o in history), *pool], self.n_screen, rng)
+        chosen = self._mixture.choose(
+            trial.number, surrogate, sub, history, pool, self.seed,
+            n_fixed=len(llm_part), screen=screen,
+        )  # fmt: skip
         self.stats.scored(_usage(surrogate), before)
         self.stats.succeeded()
-        source = "llm-candidate" if chosen < len(llm_part) else "pool-candidate"
-        return dict(pool[chosen]), source
+        candidates = [*pool, *screen]
+        source = ("llm-candidate" if chosen < len(llm_part)
+                  else "pool-candidate" if chosen < len(pool) else "screen-candidate")  # fmt: skip
+        return dict(candidates[chosen]), source
 
     def _warm_config(
         self, model: Any, key: Any, sub: SearchSpace, history: list[Any], direction: Any

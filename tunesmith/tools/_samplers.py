@@ -46,6 +46,7 @@ _LLM_OPTIONS: dict[str, Any] = {
     "defaults": None,
     "n_warmup": 5,
     "n_candidates": 10,
+    "n_screen": 200,
     "n_llm_candidates": 2,
     "n_members": 2,
     "history_cap": 40,
