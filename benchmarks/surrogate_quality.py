@@ -2,6 +2,7 @@
 
 Usage: python benchmarks/surrogate_quality.py [--llm SPEC] [--observed 5,10,20] [--test 20]
                                               [--problems RF-breast-acc,...] [--seeds 0]
+                                              [--rows FILE.jsonl]
 
 For each problem and seed, ``max(observed) + test`` random configurations are evaluated with the
 real objective (5-fold CV); the first n are the observed history and the last ``test`` are
@@ -17,6 +18,7 @@ same 100-bin scale), coverage of mean +- one standard deviation, and Spearman ra
 from __future__ import annotations
 
 import argparse
+import json
 import os
 from collections import defaultdict
 from typing import Any
@@ -89,13 +91,20 @@ def main() -> None:
     parser.add_argument("--test", type=int, default=20)
     parser.add_argument("--problems", default=",".join(PROBLEMS))
     parser.add_argument("--seeds", default="0")
+    parser.add_argument("--rows", help="JSON-lines file: rows are appended as each problem "
+                        "finishes, and problems already in it are not run again")  # fmt: skip
     args = parser.parse_args()
     observed = [int(s) for s in args.observed.split(",")]
     model = load(args.llm)
+    saved = _read_rows(args.rows)
     rows: list[dict] = []
     for name in args.problems.split(","):
         for seed in (int(s) for s in args.seeds.split(",")):
-            part = run(model, name, seed, observed, args.test)
+            part = [r for r in saved if (r["problem"], r["seed"]) == (name, seed)]
+            if not part:
+                part = [{"problem": name, "seed": seed, **r}
+                        for r in run(model, name, seed, observed, args.test)]  # fmt: skip
+                _append_rows(args.rows, part)
             rows += part
             print(name, seed, [(r["method"], r["n"], round(r["spearman"], 2)) for r in part],
                   flush=True)  # fmt: skip
@@ -112,6 +121,19 @@ def main() -> None:
             f"| {method} | {n} | {avg['nrmse']:.3f} | {avg['r2']:.2f} | {avg['nll']:.2f} | "
             f"{avg['coverage']:.2f} | {avg['spearman']:.2f} |"
         )
+
+
+def _read_rows(path: str | None) -> list[dict]:
+    if path is None or not os.path.exists(path):
+        return []
+    with open(path) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def _append_rows(path: str | None, rows: list[dict]) -> None:
+    if path is not None:
+        with open(path, "a") as f:
+            f.writelines(json.dumps(r) + "\n" for r in rows)
 
 
 if __name__ == "__main__":
