@@ -19,10 +19,11 @@ from collections.abc import Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from typing import TYPE_CHECKING, Any
 
+from tunesmith.agent._apply import apply_intent, too_late
 from tunesmith.agent._config import RunConfig, RunSummary, StopReason
 from tunesmith.agent._draft import PlanDraft, check_draft
 from tunesmith.agent._events import EventLog, Listener
-from tunesmith.agent._intents import CHANGES_RUN, answer
+from tunesmith.agent._intents import CHANGES_RUN
 from tunesmith.agent._pick import default_params, next_learner
 from tunesmith.agent._plan import Plan, as_plan
 from tunesmith.agent._sampling import sampler_options
@@ -133,7 +134,7 @@ class RunLoop:
         """
         future: Future[str] = Future()
         if self._closed.is_set():
-            future.set_exception(_too_late())
+            future.set_exception(too_late())
         else:
             self._intents.put((intent, future))
         return future
@@ -180,7 +181,7 @@ class RunLoop:
             except queue.Empty:
                 return
             if not future.done():
-                future.set_exception(_too_late())
+                future.set_exception(too_late())
 
     # -- set-up --------------------------------------------------------------------------------
 
@@ -353,7 +354,7 @@ class RunLoop:
                 return plan, config, deadline
             try:
                 if closing and intent.kind in CHANGES_RUN:
-                    raise _too_late()
+                    raise too_late()
                 plan, config, deadline, note = self._apply(intent, plan, config, deadline)
             except TunesmithError as exc:
                 log.emit("intent", intent=intent.model_dump(), applied=False, message=str(exc))
@@ -367,57 +368,10 @@ class RunLoop:
     def _apply(
         self, intent: Any, plan: Plan, config: RunConfig, deadline: float | None
     ) -> tuple[Plan, RunConfig, float | None, str]:
-        from tunesmith.agent._plan import search_space_summary
-        from tunesmith.learners import list_learners
-
-        kind = intent.kind
-        if kind == "stop":
+        if intent.kind == "stop":
             self._stop.set()
             return plan, config, deadline, "Stopping: running trials finish, then the refit."
-        if kind == "extend_budget":
-            return self._extend(intent, plan, config, deadline)
-        if kind in ("add_learner", "drop_learner"):
-            able = [x.name for x in list_learners(plan.task_type)]
-            learners = _changed_learners(plan, intent.learner, kind == "add_learner", able)
-            reasons = {k: v for k, v in plan.learner_reasons.items() if k in learners}
-            if kind == "add_learner":
-                reasons.setdefault(intent.learner, "asked for by the user")
-            plan = plan.model_copy(update={
-                "learners": learners, "learner_reasons": reasons,
-                "search_space": search_space_summary(learners, plan.task_type),
-            })  # fmt: skip
-            verb = "Added" if kind == "add_learner" else "Dropped"
-            return (
-                plan,
-                config,
-                deadline,
-                f"{verb} {intent.learner}; learners now: " + (", ".join(learners) + "."),
-            )
-        return plan, config, deadline, answer(intent, self.store)
-
-    def _extend(
-        self, intent: Any, plan: Plan, config: RunConfig, deadline: float | None
-    ) -> tuple[Plan, RunConfig, float | None, str]:
-        update: dict[str, Any] = {}
-        notes = []
-        if intent.seconds is not None:
-            if config.time_budget_s is None or deadline is None:
-                notes.append("the run has no time limit, so extra time changes nothing")
-            else:
-                update["time_budget_s"] = config.time_budget_s + intent.seconds
-                deadline += intent.seconds
-                notes.append(
-                    f"{intent.seconds:g} s more ({deadline - time.monotonic():.0f} s left)"
-                )
-        if intent.trials is not None:
-            if config.max_trials is None:
-                notes.append("the run has no trial limit, so extra trials change nothing")
-            else:
-                update["max_trials"] = config.max_trials + intent.trials
-                notes.append(f"{intent.trials} more trials (limit {update['max_trials']})")
-        config = config.model_copy(update=update)
-        plan = plan.model_copy(update=dict(update))
-        return plan, config, deadline, "Budget: " + "; ".join(notes) + "."
+        return apply_intent(intent, plan, config, deadline, self.store)
 
     def _job(self, plan: PlanDraft, config: RunConfig) -> TrainingJob:
         from tunesmith.learners import TrainingJob
@@ -544,38 +498,8 @@ class RunLoop:
             logger.warning("Could not write the report of %s: %s", self.store.path, exc)
 
 
-def _too_late() -> ConfigurationError:
-    return ConfigurationError(
-        "The search has already stopped. Fix: resume the run (Assistant().resume(out, "
-        "time_budget_s=...), or `tunesmith resume DIR`) to continue it."
-    )
-
-
 def _same_task(a: PlanDraft, b: PlanDraft) -> bool:
     return all(getattr(a, k) == getattr(b, k) for k in ("target", "task_type", "metric"))
-
-
-def _changed_learners(plan: PlanDraft, learner: str, add: bool, able: list[str]) -> list[str]:
-    from tunesmith.core.errors import close_matches
-
-    if learner not in able:
-        hint = close_matches(learner, able)
-        also = f" Did you mean {hint[0]!r}?" if hint else ""
-        raise ConfigurationError(
-            f"Learner {learner!r} cannot do this {plan.task_type} task.{also} Learners that "
-            f"can: {', '.join(able)}."
-        )
-    if add:
-        return list(dict.fromkeys([*plan.learners, learner]))
-    if learner not in plan.learners:
-        raise ConfigurationError(
-            f"{learner!r} is not among the run's learners ({', '.join(plan.learners)})."
-        )
-    if len(plan.learners) == 1:
-        raise ConfigurationError(
-            f"{learner!r} is the run's only learner. Fix: add another learner first, or stop."
-        )
-    return [n for n in plan.learners if n != learner]
 
 
 def _completed_at(trial: Any) -> tuple[float, int]:
