@@ -75,10 +75,14 @@ class LlamaCppChat(BaseChatModel):
                     "The gguf/embedded backend", "local", "llama-cpp-python"
                 ) from None
             _warn_if_amx(llama_cpp)
+            threads = self.n_threads or _usable_cores()
             self._llama = llama_cpp.Llama(
                 model_path=self.model_path,
                 n_ctx=self.n_ctx,
-                n_threads=self.n_threads or _usable_cores(),
+                n_threads=threads,
+                # Llama's default for prompts is every core; on a busy machine that stalls the
+                # batched score reading as it does generation (see _usable_cores).
+                n_threads_batch=threads,
                 n_gpu_layers=self.n_gpu_layers,
                 seed=self.seed,
                 verbose=False,
@@ -147,7 +151,8 @@ def _usable_cores() -> int:
         cores = max(1, os.cpu_count() or 1)
     # llama.cpp's threads meet at a barrier after every operation, so on a machine busier than
     # its cores a descheduled thread stalls the others: at a load of ~4.5 on 2 cores, one
-    # thread took 10-13 s for a 20-token reply to a 360-token prompt, two threads 14-18 s.
+    # thread took 10-13 s for a 20-token reply to a 360-token prompt, two threads 14-18 s; at a
+    # load of ~7, batched scoring of 10 candidates (~330 tokens) took 11 s on one, 18-21 s on two.
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
     return max(1, cores // 2) if load > cores else cores
 
