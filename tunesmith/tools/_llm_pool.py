@@ -21,10 +21,21 @@ if TYPE_CHECKING:
     from optuna.study import Study
     from optuna.trial import FrozenTrial
 
-    from tunesmith.llm import LLMCall
+    from tunesmith.llm import LLMCall, ScoringUsage
 
 logger = logging.getLogger(__name__)
 _W_BOUNDS = (0.02, 0.98)
+_USAGE_FIELDS = ("requests", "prompt_tokens", "cached_tokens", "completion_tokens", "seconds")
+
+
+def usage_snapshot(usage: Any = None) -> ScoringUsage:
+    """A copy of a reader's ``usage`` (any object with :class:`ScoringUsage`'s fields), or a
+    zero one."""
+    from tunesmith.llm import ScoringUsage  # tunesmith.llm imports langchain: only on use
+
+    if usage is None:
+        return ScoringUsage()
+    return ScoringUsage(**{name: getattr(usage, name) for name in _USAGE_FIELDS})
 
 
 @dataclass
@@ -35,7 +46,7 @@ class SamplerStats:
     failures: int = 0
     consecutive_failures: int = 0
     sources: dict[str, int] = field(default_factory=dict)
-    scoring: list[float] = field(default_factory=lambda: [0.0] * 5)  # req, prompt, cached, out, s
+    scoring: ScoringUsage = field(default_factory=usage_snapshot)  # what scoring cost in all
 
     def failed(self, exc: Exception) -> None:
         self.failures += 1
@@ -47,18 +58,22 @@ class SamplerStats:
     def disabled(self, max_failures: int) -> bool:
         return self.consecutive_failures >= max_failures
 
-    def scored(self, after: Sequence[float], before: Sequence[float]) -> None:
-        self.scoring = [s + a - b for s, a, b in zip(self.scoring, after, before, strict=True)]
+    def scored(self, after: ScoringUsage, before: ScoringUsage) -> None:
+        """Add what a reader spent between two snapshots of its ``usage``."""
+        for name in _USAGE_FIELDS:
+            spent = getattr(after, name) - getattr(before, name)
+            setattr(self.scoring, name, getattr(self.scoring, name) + spent)
 
     def counts(self) -> dict[str, Any]:
         """Totals so far: LLM requests and tokens (proposals + scoring), failures, seconds."""
-        req, prompt, cached, out, seconds = self.scoring
+        u = self.scoring
         return {
-            "llm_requests": len(self.calls) + int(req),
-            "prompt_tokens": sum(c.prompt_tokens for c in self.calls) + int(prompt),
-            "cached_tokens": int(cached),
-            "completion_tokens": sum(c.completion_tokens for c in self.calls) + int(out),
-            "llm_seconds": round(sum(c.latency_s for c in self.calls) + seconds, 3),
+            "llm_requests": len(self.calls) + u.requests,
+            "prompt_tokens": sum(c.prompt_tokens for c in self.calls) + u.prompt_tokens,
+            "cached_tokens": u.cached_tokens,
+            "completion_tokens": sum(c.completion_tokens for c in self.calls)
+            + u.completion_tokens,
+            "llm_seconds": round(sum(c.latency_s for c in self.calls) + u.seconds, 3),
             "llm_failures": self.failures + sum(not c.ok for c in self.calls),
         }
 

@@ -30,7 +30,13 @@ from optuna.trial import TrialState
 
 from tunesmith.core import SearchSpace
 from tunesmith.tools import _llm_propose
-from tunesmith.tools._llm_pool import Mixture, SamplerStats, pool_candidates, screen_draws
+from tunesmith.tools._llm_pool import (
+    Mixture,
+    SamplerStats,
+    pool_candidates,
+    screen_draws,
+    usage_snapshot,
+)
 from tunesmith.tools._llm_surrogate import LLMSurrogate, SurrogateContext
 from tunesmith.tools._llm_text import Observation, format_config
 
@@ -196,7 +202,7 @@ class HybridSampler(BaseSampler):
         direction = _direction(study)
         rng = np.random.default_rng(None if self.seed is None else [self.seed, trial.number])
         surrogate = self._surrogate(key, sub, context, direction)
-        before = _usage(surrogate)
+        before = usage_snapshot(surrogate.reader.usage)
         if surrogate.can_generate:  # rows continued from a cached prompt: cheap
             seed = int(rng.integers(2**31))
             llm_part = surrogate.propose(
@@ -214,7 +220,7 @@ class HybridSampler(BaseSampler):
             trial.number, surrogate, sub, history, pool, self.seed,
             n_fixed=len(llm_part), screen=screen,
         )  # fmt: skip
-        self.stats.scored(_usage(surrogate), before)
+        self.stats.scored(surrogate.reader.usage, before)
         self.stats.succeeded()
         candidates = [*pool, *screen]
         source = ("llm-candidate" if chosen < len(llm_part)
@@ -335,11 +341,6 @@ class LLMSampler(HybridSampler):
 
 def _direction(study: Study) -> Any:
     return "minimize" if study.direction == StudyDirection.MINIMIZE else "maximize"
-
-
-def _usage(surrogate: LLMSurrogate) -> Any:
-    u = surrogate.reader.usage
-    return (u.requests, u.prompt_tokens, u.cached_tokens, u.completion_tokens, u.seconds)
 
 
 def _fallback(space: SearchSpace, seed: int | None) -> BaseSampler:
