@@ -2,14 +2,15 @@
 
 Usage: python benchmarks/surrogate_quality.py [--llm SPEC] [--observed 5,10,20] [--test 20]
                                               [--problems RF-breast-acc,...] [--seeds 0]
-                                              [--rows FILE.jsonl]
+                                              [--rows FILE.jsonl] [--no-llm]
 
 For each problem and seed, ``max(observed) + test`` random configurations are evaluated with the
 real objective (5-fold CV); the first n are the observed history and the last ``test`` are
 predicted by: the LLM surrogate (2 ordered prompts), the same with the history's scores
 permuted (control), a GP (Matern 5/2; with and without the leave-one-out widening of its
-spread that the hybrid uses) and the no-skill reference (one Gaussian fitted to the history's
-scores, the same for every point; the hybrid's LLM gets weight only once it beats it).
+spread that the hybrid uses) and the no-skill reference (the history's own score codes,
+smoothed, the same for every point; the hybrid's LLM gets weight only once it beats
+it).
 Reports, per method and n, averaged over problems and seeds: NRMSE (RMSE over the test scores'
 range), R2, negative log-likelihood of the observed code bin per point (every prediction on the
 same 100-bin scale), coverage of mean +- one standard deviation, and Spearman rank correlation.
@@ -68,7 +69,7 @@ def run(model: Any, name: str, seed: int, observed: list[int], n_test: int) -> l
     rows = []
     for n in observed:
         history = [Observation(i, c, v) for i, (c, v) in enumerate(points[:n])]
-        for label, permute in (("llm", False), ("llm-permuted", True)):
+        for label, permute in (("llm", False), ("llm-permuted", True)) if model else ():
             surrogate = LLMSurrogate(
                 score_reader(model), problem.space, problem_context(problem),
                 direction="minimize", permute_scores=permute, seed=seed,
@@ -91,11 +92,12 @@ def main() -> None:
     parser.add_argument("--test", type=int, default=20)
     parser.add_argument("--problems", default=",".join(PROBLEMS))
     parser.add_argument("--seeds", default="0")
+    parser.add_argument("--no-llm", action="store_true", help="only the GP and the reference")
     parser.add_argument("--rows", help="JSON-lines file: rows are appended as each problem "
                         "finishes, and problems already in it are not run again")  # fmt: skip
     args = parser.parse_args()
     observed = [int(s) for s in args.observed.split(",")]
-    model = load(args.llm)
+    model = None if args.no_llm else load(args.llm)
     saved = _read_rows(args.rows)
     rows: list[dict] = []
     for name in args.problems.split(","):

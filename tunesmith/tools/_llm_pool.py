@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 _W_BOUNDS = (0.02, 0.98)
+_MARGIN = 1.0  # nats over the window the LLM must gain on the reference before it has a say
 _USAGE_FIELDS = ("requests", "prompt_tokens", "cached_tokens", "completion_tokens", "seconds")
 
 
@@ -137,12 +138,13 @@ class Mixture:
 
     Each chosen candidate's predictions are kept until its trial completes; then the
     log-probability each surrogate gave to the observed score's code joins a window of
-    ``window`` trials. Both are measured against a no-skill reference (one Gaussian fitted to
-    the history, the same for every candidate), because a broad, uninformative distribution
-    scores a good log-likelihood without telling candidates apart: the embedded 0.5B model's
-    did better than the GP's while ranking at chance. The LLM's weight is the posterior of a
-    two-model average with equal priors over the window, kept inside [0.02, 0.98]; it is 0
-    until the LLM has beaten the reference over the window. While it is 0 the GP chooses
+    ``window`` trials. Both are measured against a no-skill reference (the history's own codes,
+    smoothed: the same distribution for every candidate), because a model can score a good
+    log-likelihood without telling candidates apart: the embedded 0.5B model's did better
+    than the GP's while ranking at chance, by echoing the scores it was shown. The LLM's
+    weight is the posterior of a two-model average with equal priors over the window, kept
+    inside [0.02, 0.98]; it is 0 until the LLM has beaten the reference by more than one nat
+    over the window (a likelihood ratio of e). While it is 0 the GP chooses
     alone and the LLM predicts only the chosen candidate, to keep earning evidence at a tenth
     of the cost of scoring the pool.
     """
@@ -172,7 +174,7 @@ class Mixture:
             return 1.0
         gains = self.gains()
         llm, gp = gains.get("llm", 0.0), gains.get("gp", 0.0)
-        if llm <= 0.0:  # not yet better than knowing nothing about the candidates
+        if llm <= _MARGIN:  # not yet clearly better than copying the history's scores
             return 0.0
         return float(np.clip(1.0 / (1.0 + math.exp(-np.clip(llm - gp, -50, 50))), *_W_BOUNDS))
 
