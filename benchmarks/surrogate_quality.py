@@ -13,7 +13,10 @@ smoothed, the same for every point; the hybrid's LLM gets weight only once it be
 it).
 Reports, per method and n, averaged over problems and seeds: NRMSE (RMSE over the test scores'
 range), R2, negative log-likelihood of the observed code bin per point (every prediction on the
-same 100-bin scale), coverage of mean +- one standard deviation, and Spearman rank correlation.
+same 100-bin scale), coverage of mean +- one standard deviation, Spearman rank correlation, and
+the evidence the hybrid weighs surrogates by (tunesmith/tools/_mixture.py): per test point,
+log p(y | its configuration) - log of the mean of p(y | each test configuration), averaged;
+about 0 or below for predictions that do not depend on the configuration.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import argparse
 import json
 import os
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -30,12 +34,37 @@ from scipy.stats import spearmanr
 from tunesmith.evaluation.bayesmark import get_problem
 from tunesmith.evaluation.bayesmark._context import problem_context
 from tunesmith.llm import load, score_reader
-from tunesmith.tools._gp_surrogate import GPSurrogate, flat_codes, gaussian_codes
+from tunesmith.tools._gp_surrogate import GPSurrogate, gaussian_codes
 from tunesmith.tools._llm_surrogate import LLMSurrogate, Prediction
-from tunesmith.tools._llm_text import Observation, ScoreCodes
+from tunesmith.tools._llm_text import N_CODES, Observation, ScoreCodes
+from tunesmith.tools._mixture import _evidence
 
 PROBLEMS = [f"{m}-{d}-{'mse' if d == 'diabetes' else 'acc'}"
             for m in ("RF", "SVM", "DT") for d in ("breast", "wine", "diabetes")]  # fmt: skip
+
+
+def flat_codes(history: Sequence[Observation], n: int, codes: ScoreCodes) -> Prediction:
+    """The no-skill reference: the same distribution for each of ``n`` candidates, the
+    history's own codes: half on the codes exactly as shown (scores such as CV accuracy
+    repeat exactly), 45% smoothed by a Gaussian kernel (Silverman's robust bandwidth, at
+    least 2 codes), 5% uniform.
+
+    It is what a model that copies the history's scores, without telling one configuration
+    from another, can predict. A skewed score distribution (most configurations near the
+    best, a few far worse, as accuracy often is) is part of what it knows: a Gaussian fitted
+    to the history would not be, and an LLM that merely echoes the shown codes beats that.
+    """
+    centres = np.array([codes.code(o.value) for o in history], dtype=float)
+    spread = 0.0
+    if len(centres) > 1:  # Silverman's robust rule: an outlier does not blur the mode
+        iqr = float(np.subtract(*np.percentile(centres, [75, 25])))
+        spread = min(float(np.std(centres, ddof=1)), iqr / 1.34) or float(np.std(centres))
+    width = max(2.0, 0.9 * spread * len(centres) ** -0.2)
+    grid = np.arange(N_CODES, dtype=float)
+    density = np.exp(-0.5 * ((grid[None, :] - centres[:, None]) / width) ** 2).sum(axis=0)
+    exact = np.bincount(centres.astype(int), minlength=N_CODES) / len(centres)
+    row = 0.5 * exact + 0.45 * density / density.sum() + 0.05 / N_CODES
+    return Prediction(np.tile(row, (n, 1)), codes)
 
 
 def metrics(pred: Prediction, y: np.ndarray) -> dict[str, float]:
@@ -51,6 +80,7 @@ def metrics(pred: Prediction, y: np.ndarray) -> dict[str, float]:
         "nll": float(nll),
         "coverage": float(np.mean(np.abs(mean - y) <= std)),
         "spearman": float(rho),
+        "evidence": float(np.mean([_evidence(pred, i, float(v)) for i, v in enumerate(y)])),
     }
 
 
@@ -114,14 +144,15 @@ def main() -> None:
     table: dict[tuple[str, int], list[dict]] = defaultdict(list)
     for r in rows:
         table[(r["method"], r["n"])].append(r)
-    print("| surrogate | observed | NRMSE | R2 | NLL (bins) | coverage 1 sd | Spearman |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
+    print("| surrogate | observed | NRMSE | R2 | NLL (bins) | coverage 1 sd | Spearman | "
+          "evidence (nats) |")  # fmt: skip
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for (method, n), group in sorted(table.items(), key=lambda kv: (kv[0][1], kv[0][0])):
-        avg = {k: np.mean([g[k] for g in group]) for k in ("nrmse", "r2", "nll", "coverage",
-                                                            "spearman")}  # fmt: skip
+        avg = {k: np.mean([g.get(k, np.nan) for g in group])
+               for k in ("nrmse", "r2", "nll", "coverage", "spearman", "evidence")}  # fmt: skip
         print(
             f"| {method} | {n} | {avg['nrmse']:.3f} | {avg['r2']:.2f} | {avg['nll']:.2f} | "
-            f"{avg['coverage']:.2f} | {avg['spearman']:.2f} |"
+            f"{avg['coverage']:.2f} | {avg['spearman']:.2f} | {avg['evidence']:.3f} |"
         )
 
 

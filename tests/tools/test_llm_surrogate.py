@@ -5,7 +5,7 @@ import pytest
 
 from tests.tools._fake_reader import ScriptedReader
 from tunesmith.core import FloatParam, IntParam, SearchSpace
-from tunesmith.tools._gp_surrogate import GPSurrogate, flat_codes, gaussian_codes, loo_scale
+from tunesmith.tools._gp_surrogate import GPSurrogate, gaussian_codes, loo_scale
 from tunesmith.tools._llm_surrogate import LLMSurrogate, SurrogateContext
 from tunesmith.tools._llm_text import Observation, ScoreCodes
 
@@ -146,22 +146,6 @@ def test_calibrated_gp_widens_the_spread_and_keeps_the_mean() -> None:
     assert calibrated_gp.scale_ >= 1.0
     assert np.allclose(calibrated[0], raw[0])
     assert np.allclose(calibrated[1], calibrated_gp.scale_ * raw[1])
-
-
-def test_flat_reference_is_the_historys_own_codes_smoothed() -> None:
-    values = [0.90, 0.91, 0.92, 0.93, 0.5]  # skewed: most near the best, one far worse
-    history = [Observation(n, {"x": v, "depth": 1}, v) for n, v in enumerate(values)]
-    codes = ScoreCodes(values, "maximize")
-    pred = flat_codes(history, 3, codes)
-    assert np.allclose(pred.probs, pred.probs[0])  # tells no candidate from another
-    assert np.allclose(pred.probs.sum(axis=1), 1.0)
-    row = pred.probs[0]
-    assert row.argmax() in range(85, 92)  # the mode is where most of the history is
-    assert row[codes.code(0.5)] > row[50]  # the outlier is remembered
-    assert row.min() >= 0.05 / 100  # nothing is impossible
-    gaussian = gaussian_codes(np.full(1, np.mean(values)), np.full(1, np.std(values)), codes)
-    near_best = codes.code(0.92)
-    assert row[near_best] > gaussian.probs[0, near_best]  # a Gaussian misses the skew
 
 
 def test_past_the_cap_the_prompt_is_cut_once_then_appended_to() -> None:

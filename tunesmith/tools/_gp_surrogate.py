@@ -93,25 +93,3 @@ def gaussian_codes(mean: np.ndarray, std: np.ndarray, codes: ScoreCodes) -> Pred
     probs = np.maximum(np.diff(cdf, axis=1), 0.0)
     probs /= probs.sum(axis=1, keepdims=True)
     return Prediction(probs, codes)
-
-
-def flat_codes(history: Sequence[Observation], n: int, codes: ScoreCodes) -> Prediction:
-    """The no-skill reference: the same distribution for each of ``n`` candidates, the
-    history's own codes smoothed (a Gaussian kernel, Silverman's robust bandwidth but at
-    least 2 codes, mixed with 5% uniform).
-
-    It is what a model that copies the history's scores, without telling one configuration
-    from another, can predict. A skewed score distribution (most configurations near the
-    best, a few far worse, as accuracy often is) is part of what it knows: a Gaussian fitted
-    to the history would not be, and an LLM that merely echoes the shown codes beats that.
-    """
-    centres = np.array([codes.code(o.value) for o in history], dtype=float)
-    spread = 0.0
-    if len(centres) > 1:  # Silverman's robust rule: an outlier does not blur the mode
-        iqr = float(np.subtract(*np.percentile(centres, [75, 25])))
-        spread = min(float(np.std(centres, ddof=1)), iqr / 1.34) or float(np.std(centres))
-    width = max(2.0, 0.9 * spread * len(centres) ** -0.2)
-    grid = np.arange(N_CODES, dtype=float)
-    density = np.exp(-0.5 * ((grid[None, :] - centres[:, None]) / width) ** 2).sum(axis=0)
-    row = 0.95 * density / density.sum() + 0.05 / N_CODES
-    return Prediction(np.tile(row, (n, 1)), codes)

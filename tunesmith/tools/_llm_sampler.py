@@ -31,7 +31,6 @@ from optuna.trial import TrialState
 from tunesmith.core import SearchSpace
 from tunesmith.tools import _llm_propose
 from tunesmith.tools._llm_pool import (
-    Mixture,
     SamplerStats,
     pool_candidates,
     screen_draws,
@@ -39,6 +38,7 @@ from tunesmith.tools._llm_pool import (
 )
 from tunesmith.tools._llm_surrogate import LLMSurrogate, SurrogateContext
 from tunesmith.tools._llm_text import Observation, format_config
+from tunesmith.tools._mixture import Mixture
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel

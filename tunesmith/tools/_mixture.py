@@ -1,0 +1,126 @@
+"""The hybrid sampler's choice: LLM and GP predictions mixed by what each has shown it knows.
+
+A surrogate's evidence on a trial is the log-likelihood of the observed score under its
+prediction for that configuration, against under its own average prediction over the other
+candidates it scored in the same step: log p(y | x) - log mean_j p(y | x_j). It is large when
+the surrogate told this configuration apart, and about zero or below (Jensen's inequality) when
+its predictions do not depend on the configuration, however well their shape fits. Plain
+log-likelihood cannot tell these apart: the embedded 0.5B model ranks Bayesmark configurations
+at chance, like its permuted-scores control, yet its NLL beat the GP's, because it echoes the
+scores (often exactly repeated CV accuracies) shown in its prompt.
+"""
+
+from __future__ import annotations
+
+import collections
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from tunesmith.core import SearchSpace
+from tunesmith.tools._gp_surrogate import GPSurrogate, gaussian_codes
+from tunesmith.tools._llm_surrogate import LLMSurrogate, Prediction
+from tunesmith.tools._llm_text import Observation
+
+_W_BOUNDS = (0.02, 0.98)
+_MARGIN = 0.5  # nats over the window the LLM must gain before it has a say
+_N_REFERENCE = 4  # candidates the LLM scores while it has no say: the chosen one and 3 others
+_FLOOR = 1e-3
+
+
+class Mixture:
+    """Mix the LLM's and the GP's predictions by their recent held-out evidence.
+
+    Each chosen candidate's predictions (and those of the candidates scored beside it) are kept
+    until its trial completes; then each surrogate's evidence (see the module docs) joins a
+    window of ``window`` trials. The LLM's weight is the posterior of a two-model average with
+    equal priors over the summed evidence, kept inside [0.02, 0.98]; it is 0 until the LLM's
+    evidence exceeds half a nat. While it is 0 the GP chooses alone and the LLM scores only
+    the chosen candidate and three others (to keep earning evidence, at less than half the
+    cost of scoring the pool).
+    """
+
+    def __init__(self, *, window: int = 5, llm_only: bool = False) -> None:
+        self.llm_only = llm_only
+        self._pending: dict[int, dict[str, tuple[Prediction, int]]] = {}
+        self._evidence: dict[str, collections.deque[float]] = {
+            s: collections.deque(maxlen=window) for s in ("llm", "gp")
+        }
+
+    def observe(self, history: Sequence[Observation]) -> None:
+        for o in history:
+            for name, (pred, index) in self._pending.pop(o.number, {}).items():
+                self._evidence[name].append(_evidence(pred, index, o.value))
+
+    def evidence(self) -> dict[str, float]:
+        """Each surrogate's summed evidence over the window (absent before its first)."""
+        return {s: sum(e) for s, e in self._evidence.items() if e}
+
+    def llm_weight(self) -> float:
+        if self.llm_only:
+            return 1.0
+        found = self.evidence()
+        llm, gp = found.get("llm", 0.0), found.get("gp", 0.0)
+        if llm <= _MARGIN:  # it has not yet shown that it tells configurations apart
+            return 0.0
+        return float(np.clip(1.0 / (1.0 + math.exp(-np.clip(llm - gp, -50, 50))), *_W_BOUNDS))
+
+    def choose(
+        self,
+        number: int,
+        surrogate: LLMSurrogate,
+        sub: SearchSpace,
+        history: Sequence[Observation],
+        pool: Sequence[Mapping[str, Any]],
+        seed: int | None,
+        *,
+        n_fixed: int = 0,
+        screen: Sequence[Mapping[str, Any]] = (),
+    ) -> int:
+        """Index in ``[*pool, *screen]`` of the candidate with the largest expected improvement.
+
+        The LLM scores ``len(pool)`` candidates at most: the first ``n_fixed`` of ``pool`` (the
+        ones it wrote), then the GP's best by expected improvement among the rest of ``pool``
+        and ``screen`` (draws that only the GP sees: they cost it little and the LLM nothing).
+        """
+        codes = surrogate.codes(history)
+        best = max(history, key=lambda o: codes.slope * o.value).value  # the highest code
+        everyone = [*pool, *screen] if not self.llm_only else list(pool)
+        short = list(range(len(everyone)))
+        gp = None
+        if not self.llm_only:
+            mean, std = GPSurrogate(sub, seed=seed).predict(history, everyone)
+            gp_all = gaussian_codes(mean, std, codes)
+            ranked = np.argsort(-gp_all.expected_improvement(best)[n_fixed:], kind="stable")
+            short = [*range(n_fixed), *(ranked[: max(len(pool) - n_fixed, 1)] + n_fixed)]
+            gp = Prediction(gp_all.probs[short], codes)
+        w = self.llm_weight()
+        llm = surrogate.predict(history, [everyone[i] for i in short]) if w > 0 else None
+        if llm is not None and gp is not None:
+            probs = w * llm.probs + (1.0 - w) * gp.probs
+        else:
+            only = llm if llm is not None else gp
+            assert only is not None  # llm_only implies w == 1, so llm is set
+            probs = only.probs
+        pick = int(np.argmax(Prediction(probs, codes).expected_improvement(best)))
+        if llm is None:  # no say yet: score the choice and a few others, for evidence only
+            rng = np.random.default_rng(None if seed is None else [seed, number])
+            others = [i for i in range(len(short)) if i != pick]
+            scored = [pick, *rng.permutation(others)[: _N_REFERENCE - 1].tolist()]
+            llm = surrogate.predict(history, [everyone[short[i]] for i in scored])
+            gp = None if gp is None else Prediction(gp.probs[scored], codes)
+            kept = {"llm": (llm, 0)} | ({} if gp is None else {"gp": (gp, 0)})
+        else:
+            kept = {"llm": (llm, pick)} | ({} if gp is None else {"gp": (gp, pick)})
+        self._pending[number] = kept
+        return short[pick]
+
+
+def _evidence(pred: Prediction, index: int, value: float) -> float:
+    """log p(value | candidate ``index``) - log of its mean over the scored candidates."""
+    code = pred.codes.code(value)
+    own = max(float(pred.probs[index, code]), _FLOOR)
+    typical = max(float(pred.probs[:, code].mean()), _FLOOR)
+    return math.log(own / typical)
