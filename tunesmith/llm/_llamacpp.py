@@ -29,7 +29,8 @@ class LlamaCppChat(BaseChatModel):
     Attributes:
         model_path: The GGUF file.
         n_ctx: Context window in tokens.
-        n_threads: CPU threads; ``None`` lets llama.cpp choose.
+        n_threads: CPU threads for generation and prompt batches; ``None``: every core, or
+            half of them while the load average exceeds the cores.
         n_gpu_layers: Layers offloaded to a GPU (0 on CPU-only builds).
         n_seq_max: Sequences the KV cache holds at once, in one buffer of ``n_ctx`` cells that
             any one of them can fill; the score reader evaluates up to ``n_seq_max - 1``
