@@ -3,10 +3,13 @@
 Usage: python benchmarks/surrogate_cost.py [--llm SPEC] [--observed 30] [--candidates 10]
                                            [--skip-llambo | --llambo-count-only]
                                            [--only-hybrid N_LLM_CANDIDATES]
+                                           [--regime both|say|no-say]
 
 On RF-breast-acc (Bayesmark), with ``--observed`` evaluated random configurations, it times
 tunesmith's hybrid sampler for two consecutive iterations (the second one after one more
-observation, so the prompt caches carry over), with and without LLM-written candidates, and
+observation, so the prompt caches carry over), with and without LLM-written candidates, with
+the LLM weighted in (it scores the whole pool) and without a say yet (it scores the GP's choice
+and 3 other candidates, for evidence), and
 one iteration of the LLAMBO-style comparator (benchmarks/_llambo_style.py) scoring the same
 candidates. Prints a markdown table: LLM requests, prompt tokens sent, prompt tokens the model
 evaluated (known for the score reader), completion tokens, wall seconds.
@@ -50,12 +53,16 @@ def study_with(points: list[tuple[dict[str, Any], float]], sampler: Any) -> optu
     return study
 
 
-def ours(model: Any, points: list[Any], n_obs: int, n_llm: int, n_cand: int) -> list[dict]:
+def ours(
+    model: Any, points: list[Any], n_obs: int, n_llm: int, n_cand: int, say: bool
+) -> list[dict]:
     problem = get_problem(PROBLEM)
     sampler = HybridSampler(
         problem.space, llm=model, context=problem_context(problem), seed=0,
         n_candidates=n_cand, n_llm_candidates=n_llm,
     )  # fmt: skip
+    if say:  # as if the LLM had earned a say: it scores the whole pool (the mixture's state)
+        sampler._mixture._evidence["llm"].extend([1.0] * 5)
     study = study_with(points[:n_obs], sampler)
     rows = []
     for it in (1, 2):
@@ -71,7 +78,8 @@ def ours(model: Any, points: list[Any], n_obs: int, n_llm: int, n_cand: int) -> 
         study.tell(trial, problem.evaluate(params))
         rows.append(
             {
-                "method": f"tunesmith hybrid, {n_llm} LLM-written candidates, iteration {it}",
+                "method": f"hybrid, LLM {'with' if say else 'without'} a say, {n_llm} "
+                f"LLM-written candidates, iteration {it}",
                 "source": source.get("source"),
                 "requests": after["llm_requests"] - before["llm_requests"],
                 "sent": (after["prompt_tokens"] - before["prompt_tokens"])
@@ -129,6 +137,11 @@ def main() -> None:
         help="count the comparator's tokens with the model's tokenizer instead of running it",
     )
     parser.add_argument("--only-hybrid", type=int, default=None, help="LLM-written candidates")
+    parser.add_argument(
+        "--regime", choices=("both", "say", "no-say"), default="both",
+        help="the hybrid with the LLM weighted in (it scores the pool) or not yet (it scores "
+        "the GP's choice and 3 others)",
+    )  # fmt: skip
     args = parser.parse_args()
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     started = time.perf_counter()
@@ -140,8 +153,9 @@ def main() -> None:
     print("| method | sampled by | requests | prompt tokens sent | evaluated | completion | s |")
     print("|---|---|---:|---:|---:|---:|---:|")
     rows = []
-    for n_llm in (2, 0) if args.only_hybrid is None else (args.only_hybrid,):
-        rows += ours(model, points, args.observed, n_llm, args.candidates)
+    for say in (True, False) if args.regime == "both" else (args.regime == "say",):
+        for n_llm in (2, 0) if args.only_hybrid is None else (args.only_hybrid,):
+            rows += ours(model, points, args.observed, n_llm, args.candidates, say)
     if not args.skip_llambo:
         rows.append(llambo(model, points, args.observed, args.candidates, args.llambo_count_only))
     print(f"load average at end: {os.getloadavg()[0]:.2f}")
