@@ -136,7 +136,7 @@ def peer_methods() -> list[Method]:
             build_smac, unavailable=smac_unavailable,
         ),
         Method(
-            "hebo", "HEBO 0.3.6 (heteroscedastic GP, MACE acquisition), own environment",
+            "hebo", "HEBO 0.3.6 (warped GP, MACE acquisition), from its own environment",
             build_hebo, unavailable=hebo_unavailable,
         ),
     ]  # fmt: skip
