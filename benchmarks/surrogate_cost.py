@@ -74,7 +74,9 @@ def ours(
         wall = time.perf_counter() - started
         after = sampler.stats.counts()
         reader_after = _reader_usage(sampler)
-        source = trial._cached_frozen_trial.system_attrs.get("tunesmith:sampler", {})
+        source = study._storage.get_trial_system_attrs(trial._trial_id).get(
+            "tunesmith:sampler", {}
+        )
         study.tell(trial, problem.evaluate(params))
         rows.append(
             {
