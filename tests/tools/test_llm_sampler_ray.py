@@ -60,6 +60,6 @@ def test_hybrid_sampler_runs_under_ray_tune_optuna_search(tmp_path: Path) -> Non
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result["n"] == 6
     assert result["sources"].get("llm-warm-start", 0) >= 1
-    scored = ("llm-candidate", "pool-candidate", "screen-candidate")
+    scored = ("llm-candidate", "pool-candidate", "screen-candidate", "gp-llm-scored")
     assert sum(result["sources"].get(name, 0) for name in scored) >= 1
     assert result["best"] < 0.05

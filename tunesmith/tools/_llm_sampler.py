@@ -125,6 +125,7 @@ class HybridSampler(BaseSampler):
         self.stats = SamplerStats()
         self._distributions = space.distributions()
         self._fallback = _fallback(space, seed)
+        self._chooser = _chooser(space, seed)
         self._model: Any = None
         self._surrogates: dict[Any, LLMSurrogate] = {}
         self._warm: dict[Any, list[dict[str, Any]]] = {}
@@ -203,6 +204,12 @@ class HybridSampler(BaseSampler):
         rng = np.random.default_rng(None if self.seed is None else [self.seed, trial.number])
         surrogate = self._surrogate(key, sub, context, direction)
         before = usage_snapshot(surrogate.reader.usage)
+        if self.use_gp and self._chooser is not None and self._mixture.llm_weight() == 0.0:
+            config = self._without_a_say(study, trial, sub, history, surrogate, rng)
+            if config is not None:
+                self.stats.scored(surrogate.reader.usage, before)
+                self.stats.succeeded()
+                return config, "gp-llm-scored"
         if surrogate.can_generate:  # rows continued from a cached prompt: cheap
             seed = int(rng.integers(2**31))
             llm_part = surrogate.propose(
@@ -226,6 +233,28 @@ class HybridSampler(BaseSampler):
         source = ("llm-candidate" if chosen < len(llm_part)
                   else "pool-candidate" if chosen < len(pool) else "screen-candidate")  # fmt: skip
         return dict(candidates[chosen]), source
+
+    def _without_a_say(
+        self,
+        study: Study,
+        trial: FrozenTrial,
+        sub: SearchSpace,
+        history: list[Any],
+        surrogate: LLMSurrogate,
+        rng: np.random.Generator,
+    ) -> dict[str, Any] | None:
+        """Optuna's GP sampler's configuration (its own acquisition optimiser), which the LLM
+        scores beside three pool draws, for evidence only; None if the GP did not give every
+        parameter of ``sub`` (the pool and the mixture choose then)."""
+        assert self._chooser is not None
+        space = self._chooser.infer_relative_search_space(study, trial)
+        drawn = self._chooser.sample_relative(study, trial, space) if space else {}
+        if not set(sub.names) <= set(drawn):
+            return None
+        config = {n: drawn[n] for n in sub.names}
+        others = pool_candidates(study, trial, sub, history, [], 3, rng)
+        self._mixture.witness(trial.number, surrogate, sub, history, [config, *others], self.seed)
+        return dict(drawn)
 
     def _warm_config(
         self, model: Any, key: Any, sub: SearchSpace, history: list[Any], direction: Any
@@ -341,6 +370,16 @@ class LLMSampler(HybridSampler):
 
 def _direction(study: Study) -> Any:
     return "minimize" if study.direction == StudyDirection.MINIMIZE else "maximize"
+
+
+def _chooser(space: SearchSpace, seed: int | None) -> BaseSampler | None:
+    """Optuna's GP, modelling from the first trial: what picks while the LLM has no say (on
+    flat spaces; conditional ones use the pool)."""
+    from tunesmith.tools._samplers import build_sampler, resolve_options
+
+    if space.conditions:
+        return None
+    return build_sampler("gp", space, seed, resolve_options("gp", {"n_startup_trials": 1}))
 
 
 def _fallback(space: SearchSpace, seed: int | None) -> BaseSampler:

@@ -37,9 +37,10 @@ class Mixture:
     until its trial completes; then each surrogate's evidence (see the module docs) joins a
     window of ``window`` trials. The LLM's weight is the posterior of a two-model average with
     equal priors over the summed evidence, kept inside [0.02, 0.98]; it is 0 until the LLM's
-    evidence exceeds half a nat. While it is 0 the GP chooses alone and the LLM scores only
-    the chosen candidate and three others (to keep earning evidence, at less than half the
-    cost of scoring the pool).
+    evidence exceeds half a nat. While it is 0 the hybrid sampler lets its fallback (Optuna's
+    GP) choose and only :meth:`witness` es that choice, scored beside three others (evidence at
+    less than half the cost of scoring the pool); :meth:`choose` does the same on its own
+    pool.
     """
 
     def __init__(self, *, window: int = 5, llm_only: bool = False) -> None:
@@ -116,6 +117,24 @@ class Mixture:
             kept = {"llm": (llm, pick)} | ({} if gp is None else {"gp": (gp, pick)})
         self._pending[number] = kept
         return short[pick]
+
+    def witness(
+        self,
+        number: int,
+        surrogate: LLMSurrogate,
+        sub: SearchSpace,
+        history: Sequence[Observation],
+        scored: Sequence[Mapping[str, Any]],
+        seed: int | None,
+    ) -> None:
+        """Keep both surrogates' predictions for ``scored``, whose first entry is what trial
+        ``number`` will evaluate (chosen elsewhere), for the evidence once it completes."""
+        codes = surrogate.codes(history)
+        kept = {"llm": (surrogate.predict(history, scored), 0)}
+        if not self.llm_only:
+            mean, std = GPSurrogate(sub, seed=seed).predict(history, scored)
+            kept["gp"] = (gaussian_codes(mean, std, codes), 0)
+        self._pending[number] = kept
 
 
 def _evidence(pred: Prediction, index: int, value: float) -> float:
