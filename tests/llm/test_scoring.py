@@ -6,6 +6,7 @@ completes with near certainty, so the tests can check that the likeliest code is
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ import pytest
 from langchain_core.language_models import BaseChatModel
 
 from tunesmith.core.errors import ConfigurationError
-from tunesmith.llm import N_CODES, code_distribution, load, score_reader
+from tunesmith.llm import N_CODES, claim, code_distribution, load, score_reader
 from tunesmith.llm._llamacpp import LlamaCppChat
 from tunesmith.llm._llamacpp_batch import plan_groups
 from tunesmith.llm._scoring import digit_distribution
@@ -298,3 +299,27 @@ def test_transformers_reader_agrees_and_reuses_its_cache(
     assert reader.usage.prompt_tokens - before == new
     cold = score_reader(chat).score_codes(PREFIX + EXTRA_LINE, CONTINUATIONS[:1])
     assert np.allclose(grown, cold, atol=1e-4)
+
+
+@pytest.mark.llm
+def test_a_claimed_model_serves_its_holder_and_refuses_other_threads(
+    llama_chat: LlamaCppChat,
+) -> None:
+    answers: list[bool] = []
+    with claim(llama_chat) as free:
+        assert free
+        # The holder's own calls re-enter the lock: chat and scoring both work.
+        score_reader(llama_chat).score_codes(PREFIX, CONTINUATIONS[:1])
+        assert llama_chat.invoke("Say OK.", max_tokens=4).content
+        other = threading.Thread(target=lambda: answers.append(_claimed(llama_chat)))
+        other.start()
+        other.join(30)
+    assert answers == [False]  # another thread did not get it, and did not wait for it
+    assert _claimed(llama_chat)  # released at the end of the block
+    with claim(object()) as free:  # no lock (a server's client): always free
+        assert free
+
+
+def _claimed(model: Any) -> bool:
+    with claim(model) as free:
+        return free

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import math
+import threading
+from collections.abc import Sequence
 
 import numpy as np
 import optuna
 import pytest
+from pydantic import PrivateAttr
 
 from tests.tools._fake_reader import ScriptedReader
 from tunesmith.core import CategoricalParam, FloatParam, SearchSpace, TrialResult
@@ -277,3 +280,57 @@ def test_the_gp_screens_draws_the_llm_never_scores() -> None:
     chosen = Mixture().choose(12, surrogate, SPACE, history, pool, seed=0, screen=screen)
     assert chosen >= len(pool)  # a screened draw won
     assert reader.usage.requests == len(pool)  # the LLM scored a pool's worth, not 33
+
+
+class _LocalModel(ScriptedChatModel):
+    """A scripted chat model with a local model's re-entrant lock (as llama.cpp's has)."""
+
+    _lock: threading.RLock = PrivateAttr(default_factory=threading.RLock)
+
+
+def test_a_trial_goes_to_the_fallback_while_another_thread_holds_the_model() -> None:
+    model = _LocalModel(replies=_replies(30))
+    opt = make_optimizer(
+        "hybrid", SPACE, seed=0, llm=model, reader=_perfect(), context=CONTEXT, n_warmup=3
+    )
+    held, release = threading.Event(), threading.Event()
+
+    def planner() -> None:  # another tab's request, holding the model
+        with model._lock:
+            held.set()
+            release.wait(10)
+
+    other = threading.Thread(target=planner)
+    other.start()
+    held.wait(10)
+    try:
+        busy = _sources(_run(opt, 2))
+    finally:
+        release.set()
+        other.join()
+    assert busy == ["fallback-busy", "fallback-busy"]
+    assert len(model.received) == 0  # it did not wait for the model, and did not use it
+    after = _sources(_run(opt, 1))[2:]
+    assert after == ["llm-warm-start"]  # free again: the LLM's turn
+    assert len(model.received) == 1
+
+
+def test_the_time_share_counts_the_next_step_before_it_is_taken() -> None:
+    class SlowReader(ScriptedReader):
+        def score_codes(self, prefix: str, continuations: Sequence[str]) -> np.ndarray:
+            self.usage.seconds += 5.0  # what a scoring step costs, without waiting for it
+            return super().score_codes(prefix, continuations)
+
+    reader = SlowReader(true_value=_loss)
+    opt = make_optimizer(
+        "hybrid", SPACE, seed=0, llm=ScriptedChatModel(replies=_replies(30)), reader=reader,
+        context=CONTEXT, n_warmup=2, max_llm_share=0.5,
+    )  # fmt: skip
+    sources = _sources(_run(opt, 6))
+    # The warm start is one chat request for both proposals; the first scoring step costs
+    # 10 s of LLM time (two prompts) in well under a second of wall time; from then on, a
+    # second step would take the LLM far past half the wall time, so none is taken.
+    assert sources[:2] == ["llm-warm-start"] * 2
+    assert sources[2] in {"gp-llm-scored", "llm-candidate", "pool-candidate", "screen-candidate"}
+    assert sources[3:] == ["fallback-budget"] * 3
+    assert reader.usage.seconds == 10.0

@@ -8,6 +8,7 @@ distributions from next-token probabilities (the LLM surrogate's primitive).
 
 from __future__ import annotations
 
+from tunesmith.llm._claim import claim
 from tunesmith.llm._embedded import EmbeddedModel, cache_dir, ensure_embedded_model
 from tunesmith.llm._load import load
 from tunesmith.llm._scoring import (
@@ -29,6 +30,7 @@ __all__ = [
     "ScoreReader",
     "ScoringUsage",
     "cache_dir",
+    "claim",
     "code_distribution",
     "ensure_embedded_model",
     "load",

@@ -49,7 +49,8 @@ class LlamaCppChat(BaseChatModel):
     max_tokens: int = 768
     seed: int = 0
     _llama: Any = PrivateAttr(default=None)
-    _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
+    # Re-entrant: `tunesmith.llm.claim` holds it across a block of this model's calls.
+    _lock: threading.RLock = PrivateAttr(default_factory=threading.RLock)
 
     @property
     def _llm_type(self) -> str:

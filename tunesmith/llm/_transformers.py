@@ -35,7 +35,8 @@ class TransformersChat(BaseChatModel):
     seed: int = 0
     _model: Any = PrivateAttr(default=None)
     _tokenizer: Any = PrivateAttr(default=None)
-    _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
+    # Re-entrant: `tunesmith.llm.claim` holds it across a block of this model's calls.
+    _lock: threading.RLock = PrivateAttr(default_factory=threading.RLock)
 
     @property
     def _llm_type(self) -> str:

@@ -77,8 +77,11 @@ class HybridSampler(BaseSampler):
         window: Recent trials whose log-likelihood sets the mixture weights.
         max_failures: LLM failures in a row before the LLM is switched off for the study.
         max_llm_share: If set, the LLM's share of the wall time since the first trial this
-            sampler proposed: while above it, trials go to the fallback (source
-            ``"fallback-budget"``), so fast trials are not held up by a slow LLM.
+            sampler proposed: while the next LLM step would take it above that, trials go
+            to the fallback (source ``"fallback-budget"``), so fast trials are not held up
+            by a slow LLM. Whatever the share, a trial whose local model is busy with another
+            thread's request (another tab's plan) goes to the fallback (``"fallback-busy"``)
+            rather than wait for it.
     """
 
     def __init__(
@@ -122,6 +125,7 @@ class HybridSampler(BaseSampler):
         self.max_failures = max_failures
         self.max_llm_share = max_llm_share
         self._started: float | None = None
+        self._step_seconds = 0.0  # what the last LLM step took
         self.stats = SamplerStats()
         self._distributions = space.distributions()
         self._fallback = _fallback(space, seed)
@@ -173,14 +177,24 @@ class HybridSampler(BaseSampler):
             return {}
         history = self._history(study, sub, fixed)
         self._mixture.observe(history)
-        if self._over_budget():
+        if self._over_budget(key, history):
             return self._delegate(study, trial, "fallback-budget")
-        try:
-            config, source = self._propose(study, trial, key, sub, history)
-        except Exception as exc:  # an LLM failure must never end the study
-            self.stats.failed(exc)
-            logger.warning("LLM sampler failed on trial %d (%s); falling back", trial.number, exc)
-            config, source = None, "fallback"
+        from tunesmith.llm import claim
+
+        spent = self._llm_seconds()
+        with claim(self._llm()) as free:  # another user's request (a tab planning): no wait
+            if not free:
+                return self._delegate(study, trial, "fallback-busy")
+            try:
+                config, source = self._propose(study, trial, key, sub, history)
+            except Exception as exc:  # an LLM failure must never end the study
+                self.stats.failed(exc)
+                logger.warning(
+                    "LLM sampler failed on trial %d (%s); falling back", trial.number, exc
+                )
+                config, source = None, "fallback"
+        if self._llm_seconds() > spent:
+            self._step_seconds = self._llm_seconds() - spent
         if self.stats.consecutive_failures == 0 and config is not None:
             self._record(study, trial, source)
             return config
@@ -273,14 +287,23 @@ class HybridSampler(BaseSampler):
                 return config
         return None
 
-    def _over_budget(self) -> bool:
+    def _over_budget(self, key: Any, history: list[Any]) -> bool:
+        """Whether the next LLM step would take the LLM past ``max_llm_share`` of the wall
+        time. A step is expected to cost what the last one did, so one slow step cannot overrun
+        the share by much; cached warm-start proposals cost nothing and are always allowed."""
         now = time.monotonic()
         if self._started is None:
             self._started = now
         if self.max_llm_share is None or self.llm is None:
             return False
-        spent = float(self.stats.counts()["llm_seconds"])
-        return spent > self.max_llm_share * max(now - self._started, 1e-9)
+        if key in self._warm and len(history) < self.n_warmup:
+            return False  # a cached warm-start proposal costs no LLM time
+        step = self._step_seconds
+        elapsed = now - self._started + step
+        return self._llm_seconds() + step > self.max_llm_share * max(elapsed, 1e-9)
+
+    def _llm_seconds(self) -> float:
+        return float(self.stats.counts()["llm_seconds"])
 
     def _llm(self) -> Any:
         if self.llm is None or self.stats.disabled(self.max_failures):
