@@ -3,7 +3,7 @@
 Usage: python benchmarks/surrogate_cost.py [--llm SPEC] [--observed 30] [--candidates 10]
                                            [--skip-llambo | --llambo-count-only]
                                            [--only-hybrid N_LLM_CANDIDATES]
-                                           [--regime both|say|no-say]
+                                           [--regime both|say|no-say] [--members 2]
 
 On RF-breast-acc (Bayesmark), with ``--observed`` evaluated random configurations, it times
 tunesmith's hybrid sampler for two consecutive iterations (the second one after one more
@@ -54,12 +54,18 @@ def study_with(points: list[tuple[dict[str, Any], float]], sampler: Any) -> optu
 
 
 def ours(
-    model: Any, points: list[Any], n_obs: int, n_llm: int, n_cand: int, say: bool
+    model: Any,
+    points: list[Any],
+    n_obs: int,
+    n_llm: int,
+    n_cand: int,
+    say: bool,
+    members: int = 2,
 ) -> list[dict]:
     problem = get_problem(PROBLEM)
     sampler = HybridSampler(
         problem.space, llm=model, context=problem_context(problem), seed=0,
-        n_candidates=n_cand, n_llm_candidates=n_llm,
+        n_candidates=n_cand, n_llm_candidates=n_llm, n_members=members,
     )  # fmt: skip
     if say:  # as if the LLM had earned a say: it scores the whole pool (the mixture's state)
         sampler._mixture._evidence["llm"].extend([1.0] * 5)
@@ -81,7 +87,7 @@ def ours(
         rows.append(
             {
                 "method": f"hybrid, LLM {'with' if say else 'without'} a say, {n_llm} "
-                f"LLM-written candidates, iteration {it}",
+                f"LLM-written candidates, {members} prompt(s), iteration {it}",
                 "source": source.get("source"),
                 "requests": after["llm_requests"] - before["llm_requests"],
                 "sent": (after["prompt_tokens"] - before["prompt_tokens"])
@@ -144,6 +150,7 @@ def main() -> None:
         help="the hybrid with the LLM weighted in (it scores the pool) or not yet (it scores "
         "the GP's choice and 3 others)",
     )  # fmt: skip
+    parser.add_argument("--members", type=int, default=2, help="prompts in the LLM's ensemble")
     args = parser.parse_args()
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     started = time.perf_counter()
@@ -157,7 +164,7 @@ def main() -> None:
     rows = []
     for say in (True, False) if args.regime == "both" else (args.regime == "say",):
         for n_llm in (2, 0) if args.only_hybrid is None else (args.only_hybrid,):
-            rows += ours(model, points, args.observed, n_llm, args.candidates, say)
+            rows += ours(model, points, args.observed, n_llm, args.candidates, say, args.members)
     if not args.skip_llambo:
         rows.append(llambo(model, points, args.observed, args.candidates, args.llambo_count_only))
     print(f"load average at end: {os.getloadavg()[0]:.2f}")

@@ -261,6 +261,28 @@ def test_llamacpp_reader_writes_from_the_cached_prefix(llama_chat: LlamaCppChat)
 
 
 @pytest.mark.llm
+def test_llamacpp_writes_several_rows_side_by_side(llama_chat: LlamaCppChat) -> None:
+    reader = score_reader(llama_chat)
+    assert isinstance(reader, LlamaCppScoreReader)
+    one = reader.generate(PREFIX, "x: 7\ny: ", max_tokens=6, temperature=0)
+    before = reader.usage.requests
+    greedy = reader.generate_many(PREFIX, "x: 7\ny: ", [0, 1, 2], max_tokens=6, temperature=0)
+    assert greedy == [one] * 3 == ["77"] * 3  # the same text in each sequence
+    # One decode for the three continuations, then one per step for all rows at once (a
+    # stop or end-of-text sampled ends a row without another decode).
+    assert reader.usage.requests - before <= 1 + len(one)
+    sampled = reader.generate_many(PREFIX, "x: ", [0, 1, 2, 3], max_tokens=6, temperature=0.8)
+    assert sampled == reader.generate_many(PREFIX, "x: ", [0, 1, 2, 3], max_tokens=6,
+                                           temperature=0.8)  # fmt: skip
+    assert all("\n" not in text for text in sampled)
+    spans = kv_sequences(llama_chat)  # the rows' sequences are gone; the prefix stays
+    assert set(spans[1:]) == {(-1, -1)}
+    small = score_reader(LlamaCppChat(model_path=llama_chat.model_path, n_seq_max=3))
+    grouped = small.generate_many(PREFIX, "x: 7\ny: ", [0] * 5, max_tokens=6, temperature=0)  # type: ignore[attr-defined]
+    assert grouped == ["77"] * 5  # three groups of at most two rows beside the prefix
+
+
+@pytest.mark.llm
 @pytest.mark.slow
 def test_openai_server_reader_agrees_with_llamacpp(
     server_url: str, llama_probs: np.ndarray

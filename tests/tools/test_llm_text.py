@@ -16,12 +16,12 @@ from tunesmith.tools._llm_text import (
 @pytest.mark.parametrize(
     ("param", "value", "text"),
     [
-        (FloatParam(name="f", low=0.0, high=0.5), 0.3, "0.3"),  # LLAMBO printed "0"
-        (FloatParam(name="f", low=0.01, high=0.99), 0.2731, "0.273"),
+        (FloatParam(name="f", low=0.0, high=0.5), 0.3, ".3"),  # LLAMBO printed "0"
+        (FloatParam(name="f", low=0.01, high=0.99), 0.2731, ".273"),
         (FloatParam(name="f", low=1.0, high=1000.0), 417.36, "417"),
-        (FloatParam(name="f", low=-1.0, high=1.0), -0.001234, "-0.00123"),
-        (FloatParam(name="f", low=1e-5, high=1e-1, log=True), 1.9e-5, "1.9e-05"),
-        (FloatParam(name="f", low=1e-5, high=1e-1, log=True), 0.0123, "1.2e-02"),
+        (FloatParam(name="f", low=-1.0, high=1.0), -0.001234, "-.00123"),
+        (FloatParam(name="f", low=1e-5, high=1e-1, log=True), 1.9e-5, "1.9e-5"),
+        (FloatParam(name="f", low=1e-5, high=1e-1, log=True), 0.0123, "1.2e-2"),
         (IntParam(name="i", low=1, high=15), 9, "9"),
         (CategoricalParam(name="c", choices=("gini", "entropy")), "gini", "gini"),
         (BoolParam(name="b"), True, "true"),
@@ -41,11 +41,11 @@ def test_configs_and_ranges_print_without_branch_prefixes() -> None:
     )
     assert (
         format_config(space, {"rf.max_depth": 9, "rf.min_impurity_decrease": 0.48})
-        == "max_depth=9, min_impurity_decrease=0.48"
+        == "max_depth=9, min_impurity_decrease=.48"
     )
-    assert describe_param(space.params[1]) == "min_impurity_decrease: float in [0, 0.5]"
+    assert describe_param(space.params[1]) == "min_impurity_decrease: float in [0, .5]"
     assert describe_param(space.params[2]) == (
-        "C: float in [1.0e+00, 1.0e+03], log scale (inverse penalty)"
+        "C: float in [1.0e0, 1.0e3], log scale (inverse penalty)"
     )
 
 
@@ -86,7 +86,7 @@ def test_rows_round_trip_and_bad_rows_are_refused() -> None:
     )
     config = {"depth": 4, "lr": 0.0123, "criterion": "entropy", "bootstrap": False}
     row = format_row(space, config)
-    assert row == "4, 1.2e-02, entropy, false"
+    assert row == "4, 1.2e-2, entropy, false"
     assert parse_row(space, row) == {**config, "lr": 0.012, "depth": 4.0}
     assert parse_row(space, "4, 0.01, entropy") is None  # a value is missing
     assert parse_row(space, "4, fast, entropy, false") is None

@@ -115,24 +115,10 @@ def decode(
     Returns:
         For each entry whose logits are read, in order, its first-digit distribution.
     """
-    import llama_cpp
-
     out = []
     for start in range(0, len(entries), llama.n_batch):
         part = entries[start : start + llama.n_batch]
-        raw = batch.batch
-        raw.n_tokens = len(part)
-        for i, (token, pos, seq, logits) in enumerate(part):
-            raw.token[i], raw.pos[i], raw.logits[i] = token, pos, logits
-            raw.seq_id[i][0], raw.n_seq_id[i] = seq, 1
-        code = llama_cpp.llama_decode(llama._ctx.ctx, raw)
-        usage.requests += 1
-        if code != 0:
-            raise LLMConnectionError(
-                f"llama_decode returned {code} for a batch of {len(part)} scoring tokens "
-                f"(expected 0; 1 means no room in the KV cache). Load the model with a larger "
-                f"n_ctx, or score fewer candidates at once."
-            )
+        _fill_and_decode(llama, batch, part, usage)
         out += [
             digit_distribution(_logits(llama, i), digits)
             for i, (*_, logits) in enumerate(part)
@@ -146,3 +132,113 @@ def _logits(llama: Any, i: int) -> np.ndarray:
 
     pointer = llama_cpp.llama_get_logits_ith(llama._ctx.ctx, i)
     return np.ctypeslib.as_array(pointer, shape=(llama.n_vocab(),))
+
+
+def write_group(
+    llama: Any,
+    batch: Any,
+    n_prefix: int,
+    tail: Sequence[int],
+    rngs: Sequence[np.random.Generator],
+    *,
+    max_tokens: int,
+    stop: Sequence[str],
+    temperature: float,
+    usage: ScoringUsage,
+) -> list[tuple[str, int]]:
+    """Sample ``len(rngs)`` texts after ``prefix + tail`` at once, one sequence each.
+
+    Each step feeds every unfinished sequence its last sampled token in one decode, so writing
+    ``n`` rows costs about as many decodes as writing one.
+
+    Args:
+        llama: The ``Llama``, whose sequence 0 holds exactly the prefix's ``n_prefix`` tokens.
+        batch: A ``llama_cpp._internals.LlamaBatch`` of ``llama.n_batch`` tokens.
+        n_prefix: Tokens of the prefix.
+        tail: The continuation the texts follow.
+        rngs: One generator per text (the text's sampling seed).
+        max_tokens: Most tokens sampled per text.
+        stop: A text ends before the first of these.
+        temperature: Softmax temperature; 0 is greedy.
+        usage: Its ``requests`` grows by one per ``llama_decode``.
+
+    Returns:
+        Per text, the text (cut before a stop string or end-of-text) and its sampled tokens.
+    """
+    import llama_cpp
+
+    seqs = list(range(1, len(rngs) + 1))
+    for seq in seqs:
+        llama._ctx.kv_cache_seq_cp(0, seq, -1, -1)
+    sampled: dict[int, list[int]] = {seq: [] for seq in seqs}
+    texts: dict[int, str] = {}
+    try:
+        entries = [(token, n_prefix + j, seq, j == len(tail) - 1)
+                   for seq in seqs for j, token in enumerate(tail)]  # fmt: skip
+        logits = _decode_logits(llama, batch, entries, usage)
+        live = list(seqs)
+        while live:
+            step = []
+            for seq, row in zip(live, logits, strict=True):
+                token = _pick(row, temperature, rngs[seq - 1])
+                if llama_cpp.llama_vocab_is_eog(llama._model.vocab, token):
+                    texts[seq] = _text(llama, sampled[seq])
+                    continue
+                sampled[seq].append(token)
+                text = _text(llama, sampled[seq])
+                cut = min((text.find(s) for s in stop if s and s in text), default=-1)
+                if cut >= 0 or len(sampled[seq]) >= max_tokens:
+                    texts[seq] = text[:cut] if cut >= 0 else text
+                    continue
+                step.append((token, n_prefix + len(tail) + len(sampled[seq]) - 1, seq, True))
+            live = [seq for _, _, seq, _ in step]
+            if step:
+                logits = _decode_logits(llama, batch, step, usage)
+    finally:
+        for seq in seqs:
+            llama._ctx.kv_cache_seq_rm(seq, -1, -1)
+    return [(texts[seq], len(sampled[seq])) for seq in seqs]
+
+
+def _decode_logits(
+    llama: Any, batch: Any, entries: Sequence[Entry], usage: ScoringUsage
+) -> list[np.ndarray]:
+    """Decode ``entries`` (one batch); copies of the logits of those marked for reading."""
+    if len(entries) > llama.n_batch:
+        raise ConfigurationError(
+            f"{len(entries)} tokens do not fit one llama.cpp batch of {llama.n_batch}; write "
+            "fewer rows at once."
+        )
+    _fill_and_decode(llama, batch, entries, usage)
+    return [_logits(llama, i).astype(np.float64) for i, (*_, read) in enumerate(entries) if read]
+
+
+def _fill_and_decode(
+    llama: Any, batch: Any, entries: Sequence[Entry], usage: ScoringUsage
+) -> None:
+    import llama_cpp
+
+    raw = batch.batch
+    raw.n_tokens = len(entries)
+    for i, (token, pos, seq, logits) in enumerate(entries):
+        raw.token[i], raw.pos[i], raw.logits[i] = token, pos, logits
+        raw.seq_id[i][0], raw.n_seq_id[i] = seq, 1
+    code = llama_cpp.llama_decode(llama._ctx.ctx, raw)
+    usage.requests += 1
+    if code != 0:
+        raise LLMConnectionError(
+            f"llama_decode returned {code} for a batch of {len(entries)} tokens (expected 0; "
+            f"1 means no room in the KV cache). Load the model with a larger n_ctx, or score "
+            f"or write fewer candidates at once."
+        )
+
+
+def _pick(logits: np.ndarray, temperature: float, rng: np.random.Generator) -> int:
+    if temperature <= 0:
+        return int(np.argmax(logits))
+    weights = np.exp((logits - logits.max()) / temperature)
+    return int(rng.choice(len(weights), p=weights / weights.sum()))
+
+
+def _text(llama: Any, tokens: list[int]) -> str:
+    return str(llama.detokenize(tokens).decode("utf-8", errors="ignore"))

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from tunesmith.core.errors import ConfigurationError, LLMConnectionError
-from tunesmith.llm._llamacpp_batch import plan_groups, read_group
+from tunesmith.llm._llamacpp_batch import plan_groups, read_group, write_group
 from tunesmith.llm._scoring import (
     DigitTokens,
     ScoringUsage,
@@ -98,59 +98,60 @@ class LlamaCppScoreReader:
         Returns:
             The sampled text, cut before a stop string or end-of-text.
         """
+        return self.generate_many(
+            prefix, continuation, [seed], max_tokens=max_tokens, stop=stop,
+            temperature=temperature,
+        )[0]  # fmt: skip
+
+    def generate_many(
+        self,
+        prefix: str,
+        continuation: str,
+        seeds: Sequence[int | None],
+        *,
+        max_tokens: int = 64,
+        stop: Sequence[str] = ("\n",),
+        temperature: float = 0.8,
+    ) -> list[str]:
+        """One text per seed after ``prefix + continuation``, sampled side by side.
+
+        Like :meth:`generate`, but the texts are written in parallel KV sequences that share
+        the prefix, one decode per step for all of them, so ``n`` texts take about as long
+        as one.
+        """
+        from llama_cpp import _internals
+
         check_continuations([continuation])
-        rng = np.random.default_rng(seed)
         start = time.perf_counter()
+        texts: list[str] = []
         with self.chat._lock:
             llama = self.chat.client
             prefix_ids = llama.tokenize(prefix.encode(), add_bos=True, special=False)
             tail = llama.tokenize(continuation.encode(), add_bos=False, special=False)
-            _check_fits(llama, len(prefix_ids) + len(tail) + max_tokens)
+            _check_fits(llama, len(prefix_ids) + len(seeds) * (len(tail) + max_tokens))
+            batch = _internals.LlamaBatch(n_tokens=llama.n_batch, embd=0, n_seq_max=1)
             try:
                 self._load_prefix(llama, prefix_ids)
-                llama.n_tokens = len(prefix_ids)
-                llama.eval(tail)
-                text, n_sampled = self._sample(llama, max_tokens, stop, temperature, rng)
+                width = _n_seq_max(llama) - 1
+                for first in range(0, len(seeds), width):
+                    group = seeds[first : first + width]
+                    rngs = [np.random.default_rng(seed) for seed in group]
+                    written = write_group(
+                        llama, batch, len(prefix_ids), tail, rngs, max_tokens=max_tokens,
+                        stop=stop, temperature=temperature, usage=self.usage,
+                    )  # fmt: skip
+                    texts += [text for text, _ in written]
+                    self.usage.completion_tokens += sum(n for _, n in written)
+                    self.usage.prompt_tokens += len(tail) * len(group)
+                    self.usage.cached_tokens += len(prefix_ids) * len(group)
             except BaseException:
                 llama.n_tokens = 0
                 raise
-        self.usage.prompt_tokens += len(tail)
-        self.usage.cached_tokens += len(prefix_ids)
-        self.usage.completion_tokens += n_sampled
+            finally:
+                batch.close()
+            llama._requires_eval = True  # the last logits are a written row's
         self.usage.seconds += time.perf_counter() - start
-        return text
-
-    def _sample(
-        self,
-        llama: Any,
-        max_tokens: int,
-        stop: Sequence[str],
-        temperature: float,
-        rng: np.random.Generator,
-    ) -> tuple[str, int]:
-        import llama_cpp
-
-        self.usage.requests += 1
-        sampled: list[int] = []
-        text = ""
-        while len(sampled) < max_tokens:
-            logits = _last_logits(llama).astype(np.float64)
-            if temperature <= 0:
-                token = int(np.argmax(logits))
-            else:
-                weights = np.exp((logits - logits.max()) / temperature)
-                token = int(rng.choice(len(weights), p=weights / weights.sum()))
-            if llama_cpp.llama_vocab_is_eog(llama._model.vocab, token):
-                break
-            sampled.append(token)
-            text = llama.detokenize(sampled).decode("utf-8", errors="ignore")
-            cut = min((text.find(s) for s in stop if s and s in text), default=-1)
-            if cut >= 0:
-                return text[:cut], len(sampled)
-            if len(sampled) < max_tokens:
-                llama.eval([token])
-                self.usage.requests += 1
-        return text, len(sampled)
+        return texts
 
     def _read_all(
         self, llama: Any, n_prefix: int, tails: list[list[int]], digits: DigitTokens
@@ -220,13 +221,6 @@ def _n_seq_max(llama: Any) -> int:
     import llama_cpp
 
     return int(llama_cpp.llama_n_seq_max(llama._ctx.ctx))
-
-
-def _last_logits(llama: Any) -> np.ndarray:
-    import llama_cpp
-
-    pointer = llama_cpp.llama_get_logits_ith(llama._ctx.ctx, -1)
-    return np.ctypeslib.as_array(pointer, shape=(llama.n_vocab(),)).copy()
 
 
 def _save(llama: Any) -> bytes:

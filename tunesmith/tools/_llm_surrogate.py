@@ -185,16 +185,17 @@ class LLMSurrogate:
     def _write_rows(
         self, prefix: str, continuation: str, k: int, seed: int
     ) -> list[dict[str, Any]]:
-        out = []
-        for i in range(k):
-            text = self.reader.generate(  # type: ignore[attr-defined]
-                prefix, continuation, max_tokens=12 * len(self.space) + 4,
-                stop=["\n"], temperature=0.8, seed=seed + i,
-            )  # fmt: skip
-            config = parse_row(self.space, text)
-            if config is not None:
-                out.append(config)
-        return out
+        options: dict[str, Any] = {
+            "max_tokens": 12 * len(self.space) + 4, "stop": ["\n"], "temperature": 0.8,
+        }  # fmt: skip
+        many = getattr(self.reader, "generate_many", None)
+        if callable(many):  # the rows side by side, in one decode per token
+            texts = many(prefix, continuation, [seed + i for i in range(k)], **options)
+        else:
+            texts = [self.reader.generate(prefix, continuation, seed=seed + i, **options)  # type: ignore[attr-defined]
+                     for i in range(k)]  # fmt: skip
+        configs = (parse_row(self.space, text) for text in texts)
+        return [config for config in configs if config is not None]
 
     def predict(
         self, history: Sequence[Observation], candidates: Sequence[Mapping[str, Any]]
