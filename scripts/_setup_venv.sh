@@ -6,14 +6,8 @@ set -euo pipefail
 VENV="${TUNESMITH_VENV:-.venv}"
 PY="$VENV/bin/python"
 
-if [ ! -x "$PY" ]; then
-    echo ">> creating virtual environment $VENV"
-    python3 -m venv "$VENV"
-fi
-"$PY" -m pip install --quiet --upgrade pip
-# The CPU build of torch lies on this machine's disk; an open range would pull a CUDA build.
-echo ">> installing torch==2.13.0 (CPU build) first"
-"$PY" -m pip install --quiet torch==2.13.0
+source scripts/_venv_torch.sh
+venv_with_torch "$VENV"
 # llama-cpp-python compiles from source. A native build (-march=native) enables ggml's AMX
 # kernels on Xeon CPUs that have AMX, and those segfault on any prompt of more than one token
 # on our machines (see the README); build for AVX2 instead, which every x86-64 CPU of the

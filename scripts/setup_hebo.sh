@@ -18,14 +18,8 @@ PY="$VENV/bin/python"
 if [ -x "$PY" ] && "$PY" -c "import hebo, torch" 2> /dev/null; then
     echo ">> $VENV already has HEBO"
 else
-    if [ ! -x "$PY" ]; then
-        echo ">> creating virtual environment $VENV"
-        python3 -m venv "$VENV"
-    fi
-    "$PY" -m pip install --quiet --upgrade pip
-    # The CPU build of torch first: an open range (HEBO asks for torch>=1.9) pulls a CUDA build.
-    echo ">> installing torch==2.13.0 (CPU build)"
-    "$PY" -m pip install --quiet torch==2.13.0
+    source scripts/_venv_torch.sh
+    venv_with_torch "$VENV"
     echo ">> installing hebo==0.3.6"
     "$PY" -m pip install --quiet hebo==0.3.6
 fi
