@@ -24,6 +24,7 @@ from concurrent.futures import Future
 from multiprocessing.connection import wait
 from typing import Any
 
+from tunesmith.core._cpus import cpu_count, threads_for
 from tunesmith.core._trial import TrialResult, TrialSpec
 from tunesmith.core.errors import ConfigurationError, ExecutorError
 from tunesmith.executors._base import (
@@ -119,7 +120,9 @@ class LocalExecutor(Executor):
         timeout_s: Default wall-clock limit per trial (None: no limit).
         memory_limit_mb: Default address-space cap per trial in MiB (None: no cap). Not applied
             on GPU slots: CUDA reserves far more address space than it uses.
-        threads_per_worker: Threads per trial. Default: ``cpu_count // n_workers`` (at least 1).
+        threads_per_worker: Threads per trial. Default: ``cpu_count // n_workers`` (at least 1),
+            halved if the load average exceeds the CPUs when the executor starts (threads that
+            wait on each other stall on a busy machine: ``tunesmith.core._cpus``).
         output_chars: How much of the end of a trial's stdout/stderr to keep.
     """
 
@@ -152,8 +155,7 @@ class LocalExecutor(Executor):
     # -- configuration -----------------------------------------------------------------------
 
     def _start(self) -> None:
-        cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-        cpus = cpus or 1
+        cpus = cpu_count()
         gpu = gpu_slots(self.gpus, self.trials_per_gpu, self.reserve_gpu_memory_for_llm)
         for name in ("n_workers", "threads_per_worker", "memory_limit_mb"):
             value = getattr(self, name)
@@ -165,7 +167,8 @@ class LocalExecutor(Executor):
             raise ConfigurationError(f"timeout_s must be > 0 or None; got {self.timeout_s!r}.")
         threads = self.threads_per_worker
         n = self.n_workers or len(gpu) or max(1, cpus // (threads or 1))
-        threads = threads or max(1, cpus // n)
+        # Halved on a machine busier than its cores, where OpenMP's threads stall each other.
+        threads = threads or threads_for(n)
         self._tmpdir = tempfile.mkdtemp(prefix="tunesmith-trials-")
         self._slots = [_Slot(self, i, gpu[i] if i < len(gpu) else None, threads) for i in range(n)]
         _LIVE.add(self)

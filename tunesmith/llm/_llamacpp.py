@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from collections.abc import Sequence
 from typing import Any
@@ -14,6 +13,7 @@ from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 from pydantic import PrivateAttr
 
+from tunesmith.core._cpus import threads_for
 from tunesmith.core.errors import ConfigurationError, MissingExtraError
 from tunesmith.llm._messages import to_role_dicts
 
@@ -77,13 +77,13 @@ class LlamaCppChat(BaseChatModel):
                     "The gguf/embedded backend", "local", "llama-cpp-python"
                 ) from None
             _warn_if_amx(llama_cpp)
-            threads = self.n_threads or _usable_cores()
+            threads = self.n_threads or threads_for()
             self._llama = llama_cpp.Llama(
                 model_path=self.model_path,
                 n_ctx=self.n_ctx,
                 n_threads=threads,
                 # Llama's default for prompts is every core; on a busy machine that stalls the
-                # batched score reading as it does generation (see _usable_cores).
+                # batched score reading as it does generation (see tunesmith.core._cpus).
                 n_threads_batch=threads,
                 n_gpu_layers=self.n_gpu_layers,
                 seed=self.seed,
@@ -143,20 +143,6 @@ def _hold_sequences(llama: Any, n_seq_max: int) -> None:
     llama._ctx.close()
     # The model closes the new context before freeing itself, as it did the old one.
     llama._ctx = _internals.LlamaContext(model=llama._model, params=params, verbose=False)
-
-
-def _usable_cores() -> int:
-    # llama-cpp-python defaults to half the cores, which on a 2-core laptop is one.
-    try:
-        cores = max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        cores = max(1, os.cpu_count() or 1)
-    # llama.cpp's threads meet at a barrier after every operation, so on a machine busier than
-    # its cores a descheduled thread stalls the others: at a load of ~4.5 on 2 cores, one
-    # thread took 10-13 s for a 20-token reply to a 360-token prompt, two threads 14-18 s; at a
-    # load of ~7, batched scoring of 10 candidates (~330 tokens) took 11 s on one, 18-21 s on two.
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
-    return max(1, cores // 2) if load > cores else cores
 
 
 def _warn_if_amx(llama_cpp: Any) -> None:
