@@ -26,10 +26,19 @@ from tunesmith.core import TrialSpec
 RAY = str(Path(sys.executable).with_name("ray"))
 
 
+# Ports a Ray node takes by default: GCS, dashboard, client server, dashboard agent (HTTP and
+# gRPC). A free port the system hands out can be one of them (52365 was, in one run of the suite, and
+# `ray start` refused the clash).
+_RAY_DEFAULT_PORTS = frozenset({6379, 8265, 10001, 52365, 52366})
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    while True:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = int(sock.getsockname()[1])
+        if port not in _RAY_DEFAULT_PORTS:
+            return port
 
 
 def _cmdline(pid: int) -> str:
