@@ -27,8 +27,8 @@ RAY = str(Path(sys.executable).with_name("ray"))
 
 
 # Ports a Ray node takes by default: GCS, dashboard, client server, dashboard agent (HTTP and
-# gRPC). A free port the system hands out can be one of them (52365 was, in one run of the suite, and
-# `ray start` refused the clash).
+# gRPC). A free port the system hands out can be one of them (52365 was, in one run of the
+# suite, and `ray start` refused the clash).
 _RAY_DEFAULT_PORTS = frozenset({6379, 8265, 10001, 52365, 52366})
 
 
