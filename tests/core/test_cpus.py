@@ -16,8 +16,9 @@ from tunesmith.core import _cpus
 def test_threads_split_the_cpus_and_halve_past_the_load(
     monkeypatch: pytest.MonkeyPatch, cpus: int, share: int, load: float, expected: int
 ) -> None:
-    monkeypatch.setattr(_cpus, "cpu_count", lambda: cpus)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(cpus)))
     monkeypatch.setattr(os, "getloadavg", lambda: (load, load, load))
+    assert _cpus.cpu_count() == cpus
     assert _cpus.threads_for(share) == expected
 
 
@@ -26,8 +27,7 @@ def test_the_executor_gives_its_workers_fewer_threads_on_a_busy_machine(
 ) -> None:
     from tunesmith.executors import LocalExecutor
 
-    monkeypatch.setattr(_cpus, "cpu_count", lambda: 4)
-    monkeypatch.setattr("tunesmith.executors._local.cpu_count", lambda: 4)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(4)))
     for load, expected in ((1.0, 4), (6.0, 2)):
         monkeypatch.setattr(os, "getloadavg", lambda load=load: (load, load, load))
         executor = LocalExecutor(n_workers=1, gpus=None)

@@ -128,11 +128,12 @@ class LlamaCppScoreReader:
             llama = self.chat.client
             prefix_ids = llama.tokenize(prefix.encode(), add_bos=True, special=False)
             tail = llama.tokenize(continuation.encode(), add_bos=False, special=False)
-            _check_fits(llama, len(prefix_ids) + len(seeds) * (len(tail) + max_tokens))
+            width = _n_seq_max(llama) - 1  # rows written at once, beside the prefix
+            rows = min(width, len(seeds))
+            _check_fits(llama, len(prefix_ids) + rows * (len(tail) + max_tokens))
             batch = _internals.LlamaBatch(n_tokens=llama.n_batch, embd=0, n_seq_max=1)
             try:
                 self._load_prefix(llama, prefix_ids)
-                width = _n_seq_max(llama) - 1
                 for first in range(0, len(seeds), width):
                     group = seeds[first : first + width]
                     rngs = [np.random.default_rng(seed) for seed in group]

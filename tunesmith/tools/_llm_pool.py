@@ -1,9 +1,10 @@
-"""The hybrid sampler's parts: the candidate pool, the surrogate mixture, and its counters."""
+"""The hybrid sampler's parts: the candidate pool, its counters, and the LLM's time share."""
 
 from __future__ import annotations
 
 import logging
 import math
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -21,8 +22,6 @@ if TYPE_CHECKING:
     from tunesmith.llm import LLMCall, ScoringUsage
 
 logger = logging.getLogger(__name__)
-_W_BOUNDS = (0.02, 0.98)
-_MARGIN = 1.0  # nats over the window the LLM must gain on the reference before it has a say
 _USAGE_FIELDS = ("requests", "prompt_tokens", "cached_tokens", "completion_tokens", "seconds")
 
 
@@ -74,6 +73,34 @@ class SamplerStats:
             "llm_seconds": round(sum(c.latency_s for c in self.calls) + u.seconds, 3),
             "llm_failures": self.failures + sum(not c.ok for c in self.calls),
         }
+
+
+@dataclass
+class TimeShare:
+    """The LLM's share of a search's wall time, counted from the first step asked about.
+
+    A step is expected to cost what the last one did, so the share is checked before a step
+    is taken and one slow step cannot overrun it by much.
+    """
+
+    share: float | None
+    started: float | None = None
+    step_seconds: float = 0.0  # what the last LLM step took
+
+    def allows_step(self, spent: float) -> bool:
+        """Whether one more step keeps the LLM's ``spent`` seconds within the share."""
+        now = time.monotonic()
+        if self.started is None:
+            self.started = now
+        if self.share is None:
+            return True
+        elapsed = now - self.started + self.step_seconds
+        return spent + self.step_seconds <= self.share * max(elapsed, 1e-9)
+
+    def took(self, seconds: float) -> None:
+        """Record a step's LLM seconds (a step that used no LLM time changes nothing)."""
+        if seconds > 0:
+            self.step_seconds = seconds
 
 
 def pool_candidates(

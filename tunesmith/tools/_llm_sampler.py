@@ -19,7 +19,6 @@ the running counts are stored in the trial's system attribute ``tunesmith:sample
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +31,7 @@ from tunesmith.core import SearchSpace
 from tunesmith.tools import _llm_propose
 from tunesmith.tools._llm_pool import (
     SamplerStats,
+    TimeShare,
     pool_candidates,
     screen_draws,
     usage_snapshot,
@@ -124,8 +124,7 @@ class HybridSampler(BaseSampler):
         self.window = window
         self.max_failures = max_failures
         self.max_llm_share = max_llm_share
-        self._started: float | None = None
-        self._step_seconds = 0.0  # what the last LLM step took
+        self._share = TimeShare(max_llm_share)
         self.stats = SamplerStats()
         self._distributions = space.distributions()
         self._fallback = _fallback(space, seed)
@@ -181,7 +180,7 @@ class HybridSampler(BaseSampler):
             return self._delegate(study, trial, "fallback-budget")
         from tunesmith.llm import claim
 
-        spent = self._llm_seconds()
+        before = self._llm_seconds()
         with claim(self._llm()) as free:  # another user's request (a tab planning): no wait
             if not free:
                 return self._delegate(study, trial, "fallback-busy")
@@ -193,8 +192,7 @@ class HybridSampler(BaseSampler):
                     "LLM sampler failed on trial %d (%s); falling back", trial.number, exc
                 )
                 config, source = None, "fallback"
-        if self._llm_seconds() > spent:
-            self._step_seconds = self._llm_seconds() - spent
+        self._share.took(self._llm_seconds() - before)
         if self.stats.consecutive_failures == 0 and config is not None:
             self._record(study, trial, source)
             return config
@@ -289,18 +287,11 @@ class HybridSampler(BaseSampler):
 
     def _over_budget(self, key: Any, history: list[Any]) -> bool:
         """Whether the next LLM step would take the LLM past ``max_llm_share`` of the wall
-        time. A step is expected to cost what the last one did, so one slow step cannot overrun
-        the share by much; cached warm-start proposals cost nothing and are always allowed."""
-        now = time.monotonic()
-        if self._started is None:
-            self._started = now
-        if self.max_llm_share is None or self.llm is None:
+        time (cached warm-start proposals cost nothing and are always allowed)."""
+        allowed = self._share.allows_step(self._llm_seconds())  # the clock starts on trial 1
+        if self.llm is None or (key in self._warm and len(history) < self.n_warmup):
             return False
-        if key in self._warm and len(history) < self.n_warmup:
-            return False  # a cached warm-start proposal costs no LLM time
-        step = self._step_seconds
-        elapsed = now - self._started + step
-        return self._llm_seconds() + step > self.max_llm_share * max(elapsed, 1e-9)
+        return not allowed
 
     def _llm_seconds(self) -> float:
         return float(self.stats.counts()["llm_seconds"])
