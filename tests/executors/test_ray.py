@@ -25,7 +25,8 @@ from _ray_fixtures import (
 
 from tunesmith.core import TrialSpec
 from tunesmith.core.errors import ConfigurationError, ExecutorError, MissingExtraError
-from tunesmith.executors._ray import RayExecutor, describe_ray_error
+from tunesmith.executors._ray import RayExecutor
+from tunesmith.executors._ray_errors import describe_ray_error
 from tunesmith.learners._evaluate import TrainingJob
 
 RESULT_TIMEOUT_S = 120

@@ -8,9 +8,7 @@ running are marked failed (``Interrupted: ...``) and their configurations asked 
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import logging
-import math
 import os
 import queue
 import threading
@@ -20,18 +18,25 @@ from concurrent.futures import FIRST_COMPLETED, Future, wait
 from typing import TYPE_CHECKING, Any
 
 from tunesmith.agent._apply import apply_intent, too_late
+from tunesmith.agent._budget import (
+    Progress,
+    search_deadline,
+    stop_reason,
+    trial_limit,
+    trials_left,
+)
 from tunesmith.agent._config import RunConfig, RunSummary, StopReason
 from tunesmith.agent._draft import PlanDraft, check_draft
 from tunesmith.agent._events import EventLog, Listener
+from tunesmith.agent._finish import finish_run
 from tunesmith.agent._intents import CHANGES_RUN
 from tunesmith.agent._pick import default_params, next_learner
 from tunesmith.agent._plan import Plan, as_plan
-from tunesmith.agent._sampling import sampler_options
-from tunesmith.agent._store import INTERRUPTED, RunStore
-from tunesmith.agent._submission import check_test, write_submission
+from tunesmith.agent._resume import open_study
+from tunesmith.agent._store import RunStore
+from tunesmith.agent._submission import check_test
 from tunesmith.core import (
     ConfigurationError,
-    SearchSpaceError,
     TrialResult,
     TrialSpec,
     TunesmithError,
@@ -47,28 +52,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 __all__ = ["RunConfig", "RunLoop", "RunSummary", "StopReason"]
-
-
-@dataclasses.dataclass
-class _Progress:
-    """Counts for the stopping rules; trials are added in the order they finished."""
-
-    n_counted: int = 0
-    best_loss: float = math.inf
-    best_number: int | None = None
-    since_best: int = 0
-
-    def add(self, result: TrialResult) -> bool:
-        """Count a finished trial; return whether it is a new best."""
-        if result.state == "failed" and (result.error or "").startswith(INTERRUPTED):
-            return False
-        self.n_counted += 1
-        if result.state == "complete" and result.value is not None:
-            if result.value < self.best_loss:
-                self.best_loss, self.best_number, self.since_best = result.value, result.number, 0
-                return True
-        self.since_best += 1
-        return False
 
 
 class RunLoop:
@@ -158,7 +141,7 @@ class RunLoop:
             llm_calls=[c.model_dump(mode="json") for c in self.planning_calls],
         )
         try:
-            optimizer, progress = self._open_study(plan, config, log)
+            optimizer, progress = open_study(self.store, plan, config, log, self.llm, self.data)
             log.emit("phase", phase="search")
             reason = self._search(plan, config, optimizer, progress, log)
             self._close_intents()
@@ -166,7 +149,7 @@ class RunLoop:
             usage = optimizer.llm_usage() or {}
             log.emit("stopped", reason=reason, n_trials=progress.n_counted, **usage)
             self.store.write_leaderboard(plan.metric)
-            return self._finish(plan, config, optimizer, reason, log, started)
+            return finish_run(self.store, plan, config, optimizer, reason, log, started)
         except BaseException as exc:
             self._close_intents()
             log.emit("stopped", reason="error", error=f"{type(exc).__name__}: {exc}")
@@ -223,48 +206,6 @@ class RunLoop:
         self.store.write_plan(plan, config)
         return plan, config
 
-    def _open_study(
-        self, plan: PlanDraft, config: RunConfig, log: EventLog
-    ) -> tuple[Optimizer, _Progress]:
-        """Open (or create) the study; fail and re-ask trials a killed process left running."""
-        from optuna.trial import TrialState
-
-        from tunesmith.learners import list_learners
-        from tunesmith.tools import cash_space, make_optimizer, to_result
-
-        # Every learner that can do the task, so the plan's learners may change mid-run.
-        space = cash_space([x.name for x in list_learners(plan.task_type)], plan.task_type)
-        optimizer = make_optimizer(
-            config.optimizer,
-            space,
-            seed=config.seed,
-            direction="minimize",
-            storage=self.store.storage(config),
-            study_name=config.study_name,
-            **sampler_options(config.optimizer, self.llm, plan, self.data),
-        )
-        interrupted = optimizer.study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
-        for trial in interrupted:
-            spec = TrialSpec(number=trial.number, params=dict(trial.params))
-            message = f"{INTERRUPTED} the process running this trial stopped before it finished."
-            optimizer.tell(TrialResult.failed(spec, message, failure="killed"))
-            try:
-                optimizer.enqueue(trial.params)
-            except SearchSpaceError:  # killed half-way through suggesting its parameters
-                logger.info("Trial %d had incomplete parameters; not asked again.", trial.number)
-        progress = _Progress()
-        finished = [t for t in optimizer.study.get_trials(deepcopy=False) if t.state.is_finished()]
-        for trial in sorted(finished, key=_completed_at):
-            progress.add(to_result(trial))
-        if interrupted:
-            log.emit(
-                "phase",
-                phase="resume",
-                interrupted=[t.number for t in interrupted],
-                n_trials=progress.n_counted,
-            )
-        return optimizer, progress
-
     # -- search --------------------------------------------------------------------------------
 
     def _search(
@@ -272,13 +213,13 @@ class RunLoop:
         plan: Plan,
         config: RunConfig,
         optimizer: Optimizer,
-        progress: _Progress,
+        progress: Progress,
         log: EventLog,
     ) -> StopReason:
         from tunesmith.executors import LocalExecutor
 
         job = self._job(plan, config)
-        deadline = _deadline(config, self.started)
+        deadline = search_deadline(config, self.started)
         in_flight: dict[Future[TrialResult], TrialSpec] = {}
         reason: StopReason | None = None
         own = self.executor is None
@@ -288,16 +229,18 @@ class RunLoop:
         with executor if own else contextlib.nullcontext(executor) as ex:
             while True:
                 plan, config, deadline = self._apply_intents(plan, config, deadline, log)
-                reason = reason or self._stop_reason(config, progress, deadline)
+                reason = reason or stop_reason(
+                    config, progress, deadline, stopped=self._stop.is_set()
+                )
                 while reason is None and len(in_flight) < config.n_workers:
-                    if _trials_left(config, progress) <= len(in_flight):
+                    if trials_left(config, progress) <= len(in_flight):
                         break
                     spec = self._ask(plan, config, optimizer, list(in_flight.values()))
                     # Until one trial completed, trials may run one more budget (at least a
                     # minute) past the deadline: a run that stops on time should have a model.
                     budget = config.time_budget_s or 0.0
                     extra = max(budget, 60.0) if progress.best_number is None else 0.0
-                    limit = _trial_limit(config, None if deadline is None else deadline + extra)
+                    limit = trial_limit(config, None if deadline is None else deadline + extra)
                     in_flight[ex.submit(spec, job.model_copy(update={"time_limit_s": limit}))] = (
                         spec
                     )
@@ -387,25 +330,12 @@ class RunLoop:
             time_limit_s=config.trial_timeout_s,
         )
 
-    def _stop_reason(
-        self, config: RunConfig, progress: _Progress, deadline: float | None
-    ) -> StopReason | None:
-        if self._stop.is_set():
-            return "user"
-        if _trials_left(config, progress) <= 0:
-            return "max_trials"
-        if deadline is not None and time.monotonic() >= deadline:
-            return "time_budget"
-        if config.plateau_trials is not None and progress.since_best >= config.plateau_trials:
-            return "plateau"
-        return None
-
     def _record(
         self,
         result: TrialResult,
         plan: PlanDraft,
         optimizer: Optimizer,
-        progress: _Progress,
+        progress: Progress,
         log: EventLog,
     ) -> None:
         optimizer.tell(result)
@@ -442,115 +372,6 @@ class RunLoop:
                 params=result.params,
             )
 
-    # -- refit and predict ---------------------------------------------------------------------
-
-    def _finish(
-        self,
-        plan: PlanDraft,
-        config: RunConfig,
-        optimizer: Optimizer,
-        reason: StopReason,
-        log: EventLog,
-        started: float,
-    ) -> RunSummary:
-        from tunesmith.learners import greater_is_better
-
-        best = optimizer.best
-        model_path = submission_path = None
-        if best is None:
-            logger.warning("No trial completed in %s; no model is refitted.", self.store.path)
-        else:
-            log.emit("phase", phase="refit", number=best.number)
-            model = _refit(self.store, plan, config, best.params)
-            model_path = str(self.store.model_path)
-            if self.store.test_path.exists():
-                log.emit("phase", phase="predict")
-                write_submission(self.store, model, plan)
-                submission_path = str(self.store.submission_path)
-        trials = optimizer.trials
-        value = None
-        if best is not None and best.value is not None:
-            value = -best.value if greater_is_better(plan.metric) else best.value
-        summary = RunSummary(
-            out_dir=str(self.store.path),
-            stop_reason=reason,
-            n_complete=sum(t.state == "complete" for t in trials),
-            n_failed=sum(t.state == "failed" for t in trials),
-            best_trial=None if best is None else best.number,
-            best_value=value,
-            best_params=None if best is None else best.params,
-            model_path=model_path,
-            submission_path=submission_path,
-            wall_time_s=time.monotonic() - started,
-        )
-        self._write_report(summary, log)
-        log.emit("finished", **summary.model_dump(mode="json"))
-        return summary
-
-    def _write_report(self, summary: RunSummary, log: EventLog) -> None:
-        """Write ``report.html``; a by-product, so a failure is logged and never fails the run."""
-        from tunesmith.agent._report import write_report
-
-        log.emit("phase", phase="report")
-        try:
-            write_report(self.store.path, summary=summary)
-        except Exception as exc:
-            logger.warning("Could not write the report of %s: %s", self.store.path, exc)
-
 
 def _same_task(a: PlanDraft, b: PlanDraft) -> bool:
     return all(getattr(a, k) == getattr(b, k) for k in ("target", "task_type", "metric"))
-
-
-def _completed_at(trial: Any) -> tuple[float, int]:
-    done = trial.datetime_complete
-    return (done.timestamp() if done is not None else math.inf, trial.number)
-
-
-def _trials_left(config: RunConfig, progress: _Progress) -> float:
-    if config.max_trials is None:
-        return math.inf
-    return config.max_trials - progress.n_counted
-
-
-def _deadline(config: RunConfig, started: float | None) -> float | None:
-    """When the search stops asking for trials.
-
-    The budget counts from ``started`` (e.g. before planning), but the search itself always
-    gets at least a tenth of it (and 5 s): a slow plan must not leave no time to train.
-    """
-    if config.time_budget_s is None:
-        return None
-    now = time.monotonic()
-    floor = now + max(5.0, 0.1 * config.time_budget_s)
-    start = now if started is None else started
-    return max(start + config.time_budget_s, floor)
-
-
-def _trial_limit(config: RunConfig, deadline: float | None) -> float | None:
-    """A trial may run to the deadline plus a grace period, and no longer than its timeout."""
-    limits = [] if config.trial_timeout_s is None else [config.trial_timeout_s]
-    if deadline is not None and config.time_budget_s is not None:
-        grace = max(5.0, 0.1 * config.time_budget_s)
-        limits.append(max(deadline - time.monotonic(), 0.0) + grace)
-    return min(limits) if limits else None
-
-
-def _refit(store: RunStore, plan: PlanDraft, config: RunConfig, params: dict[str, Any]) -> Any:
-    """Fit the best configuration on all training rows and save it to ``model.joblib``."""
-    import joblib
-
-    from tunesmith.learners import build_pipeline, load_table, resolve_learner
-
-    table = load_table(store.train_path)
-    X, y = table.drop(columns=[plan.target]), table[plan.target]
-    learner, own = resolve_learner(None, params, config.fidelity)
-    model = build_pipeline(learner, own, plan.task_type, X, seed=config.seed)
-    model.fit(X, y)
-    partial = store.model_path.with_suffix(".joblib.tmp")
-    joblib.dump(model, partial)
-    os.replace(partial, store.model_path)
-    return model
-
-
-# -- test rows and submission ------------------------------------------------------------------

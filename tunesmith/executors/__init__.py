@@ -25,11 +25,12 @@ from tunesmith.executors._base import (
 )
 from tunesmith.executors._gpu import GpuSlot, detect_gpus, gpu_slots
 from tunesmith.executors._local import LocalExecutor
-from tunesmith.executors._ray import RayExecutor, describe_ray_error
+from tunesmith.executors._ray import RayExecutor
+from tunesmith.executors._ray_errors import describe_ray_error
 
 if TYPE_CHECKING:
     from tunesmith.executors._pbt import PBTStep, PBTSummary, run_pbt
-    from tunesmith.learners._evaluate import TrainingJob, keep_best_models, write_table
+    from tunesmith.learners import TrainingJob, keep_best_models, write_table
 
 # TrainingJob & co. live in learners (sklearn, ~1.5 s to import); loaded on first use so that a
 # worker process, which imports this package, starts fast.
@@ -39,9 +40,9 @@ _FROM_PBT = ("PBTStep", "PBTSummary", "run_pbt")
 
 def __getattr__(name: str) -> Any:
     if name in _FROM_LEARNERS:
-        from tunesmith.learners import _evaluate
+        import tunesmith.learners
 
-        return getattr(_evaluate, name)
+        return getattr(tunesmith.learners, name)
     if name in _FROM_PBT:
         from tunesmith.executors import _pbt
 

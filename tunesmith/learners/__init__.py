@@ -23,9 +23,7 @@ from tunesmith.learners._evaluate import (
     TrainingJob,
     evaluate,
     keep_best_models,
-    load_table,
     resolve_learner,
-    write_table,
 )
 from tunesmith.learners._metrics import (
     METRICS,
@@ -36,6 +34,7 @@ from tunesmith.learners._metrics import (
     score,
 )
 from tunesmith.learners._preprocess import build_pipeline, build_preprocessor
+from tunesmith.learners._tables import load_table, write_table
 from tunesmith.learners._torch_mlp import TorchMLPClassifier, TorchMLPRegressor
 
 __all__ = [

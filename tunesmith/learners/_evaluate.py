@@ -12,7 +12,6 @@ greater-is-better metrics). A ``TrainingJob``'s TrialResult has ``value = loss``
 
 from __future__ import annotations
 
-import functools
 import os
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -26,6 +25,7 @@ from tunesmith.core._trial import TrialResult, TrialSpec
 from tunesmith.core.errors import ConfigurationError, DataError, TrialPruned
 from tunesmith.learners._catalogue import Learner, TaskType, get_learner
 from tunesmith.learners._metrics import MetricName, check_metric, greater_is_better, score
+from tunesmith.learners._tables import load_table
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -230,49 +230,6 @@ def evaluate(
         peak_memory_mb=peak_memory_mb(),
         model_path=saved,
     )
-
-
-def write_table(data: pd.DataFrame, path: str | Path) -> Path:
-    """Write ``data`` once for workers to read: Parquet (``.parquet``) or pickle (other suffix).
-
-    Returns:
-        The path written.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.suffix == ".parquet":
-        data.to_parquet(path)
-    else:
-        data.to_pickle(path)
-    return path
-
-
-@functools.lru_cache(maxsize=4)
-def _read(path: str, mtime_ns: int, size: int) -> pd.DataFrame:
-    import pandas as pd
-
-    if path.endswith(".parquet"):
-        return pd.read_parquet(path)
-    frame = pd.read_pickle(path)
-    if not isinstance(frame, pd.DataFrame):
-        raise DataError(f"{path} holds a {type(frame).__name__}; expected a pandas DataFrame.")
-    return frame
-
-
-def load_table(path: str | Path) -> pd.DataFrame:
-    """Read a table written by :func:`write_table`; cached per process until the file changes.
-
-    Raises:
-        DataError: The file does not exist.
-    """
-    try:
-        stat = os.stat(path)
-    except FileNotFoundError:
-        raise DataError(
-            f"Data file {path} does not exist. Fix: write it with write_table() first, on a "
-            "path every worker can read."
-        ) from None
-    return _read(str(path), stat.st_mtime_ns, stat.st_size)
 
 
 class TrainingJob(BaseModel):

@@ -39,6 +39,7 @@ from tunesmith.tools._llm_pool import (
 from tunesmith.tools._llm_surrogate import LLMSurrogate, SurrogateContext
 from tunesmith.tools._llm_text import Observation, format_config
 from tunesmith.tools._mixture import Mixture
+from tunesmith.tools._samplers import fallback_sampler, gp_chooser
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -127,8 +128,8 @@ class HybridSampler(BaseSampler):
         self._share = TimeShare(max_llm_share)
         self.stats = SamplerStats()
         self._distributions = space.distributions()
-        self._fallback = _fallback(space, seed)
-        self._chooser = _chooser(space, seed)
+        self._fallback = fallback_sampler(space, seed)
+        self._chooser = gp_chooser(space, seed)
         self._model: Any = None
         self._surrogates: dict[Any, LLMSurrogate] = {}
         self._warm: dict[Any, list[dict[str, Any]]] = {}
@@ -384,20 +385,3 @@ class LLMSampler(HybridSampler):
 
 def _direction(study: Study) -> Any:
     return "minimize" if study.direction == StudyDirection.MINIMIZE else "maximize"
-
-
-def _chooser(space: SearchSpace, seed: int | None) -> BaseSampler | None:
-    """Optuna's GP, modelling from the first trial: what picks while the LLM has no say (on
-    flat spaces; conditional ones use the pool)."""
-    from tunesmith.tools._samplers import build_sampler, resolve_options
-
-    if space.conditions:
-        return None
-    return build_sampler("gp", space, seed, resolve_options("gp", {"n_startup_trials": 1}))
-
-
-def _fallback(space: SearchSpace, seed: int | None) -> BaseSampler:
-    from tunesmith.tools._samplers import build_sampler, resolve_options
-
-    name = "tpe" if space.conditions else "gp"
-    return build_sampler(name, space, seed, resolve_options(name, {}))

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-import warnings
 from typing import Literal
 
 import numpy as np
@@ -16,22 +15,20 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
 from tunesmith.core.errors import DataError, close_matches
+from tunesmith.tools._column_kinds import ColumnKind, column_kind
 from tunesmith.tools._table import read_table
 
-ColumnKind = Literal["numeric", "categorical", "boolean", "datetime", "text", "id"]
 TaskType = Literal["binary", "multiclass", "regression"]
 
 SAMPLE_ROWS = 100_000  # rows used for kinds and cardinality on larger tables
 MAX_CLASSES = 20  # an integer target with at most this many values is read as classes
 MAX_SHOWN_CLASSES = 50  # class_counts keeps the most frequent classes only
-_BOOL_WORDS = {"true", "false", "yes", "no", "y", "n", "t", "f"}
 _LABEL_NAMES = {
     "target", "label", "labels", "class", "y", "outcome", "response", "survived", "churn",
     "default", "diagnosis", "species", "price", "saleprice", "quality", "income", "fraud",
     "is_fraud", "loan_status", "result", "rating", "grade", "transported", "exited",
 }  # fmt: skip
 _LABEL_WORDS = {"target", "label", "class", "outcome", "response"}
-_ID_WORDS = {"id", "uuid", "guid", "index", "key", "unnamed: 0"}
 
 
 class _Frozen(BaseModel):
@@ -164,76 +161,11 @@ def _missing_column(name: str, columns: list[str]) -> DataError:
     return DataError(f"Column '{name}' is not in the data. Columns: {shown}.{fix}")
 
 
-# --- column kinds ----------------------------------------------------------------------------
-
-
-def _id_named(name: str) -> bool:
-    lower = name.strip().lower()
-    return (
-        lower in _ID_WORDS
-        or bool(re.search(r"[_\s.-](id|uuid|guid|key)$", lower))
-        or bool(re.search(r"[a-z0-9](Id|ID)$", name))
-    )
-
-
-def _looks_like_dates(values: pd.Series) -> bool:
-    head = values.astype(str).head(200)
-    if not head.str.contains(r"\d", regex=True).all() or not head.str.contains(r"[-/:]").all():
-        return False
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        parsed = pd.to_datetime(head, errors="coerce", format="mixed")
-    return bool(parsed.notna().mean() >= 0.9)
-
-
-def _numeric_kind(name: str, values: pd.Series, n_unique: int) -> ColumnKind:
-    if n_unique <= 2 and set(np.unique(values.to_numpy())) <= {0, 1}:
-        return "boolean"
-    integral = pd.api.types.is_integer_dtype(values.dtype)
-    if integral and len(values) >= 20 and n_unique == len(values):
-        steps = np.diff(np.sort(values.to_numpy()))
-        if _id_named(name) or bool((steps == 1).all()):
-            return "id"
-    return "numeric"
-
-
-def _string_kind(name: str, values: pd.Series, n_unique: int) -> ColumnKind:
-    text = values.astype(str)
-    if n_unique <= 2 and set(text.str.lower().unique()) <= _BOOL_WORDS:
-        return "boolean"
-    if _looks_like_dates(values):
-        return "datetime"
-    words = float(text.head(2000).str.count(r"\s+").mean()) + 1.0
-    distinct = n_unique / max(len(values), 1)
-    if words >= 5 or (distinct >= 0.95 and len(values) >= 20 and words >= 3):
-        return "text"
-    if distinct >= 0.95 and len(values) >= 20:
-        return "id"
-    if _id_named(name) and distinct >= 0.5:
-        return "id"
-    return "categorical"
-
-
-def _kind(name: str, values: pd.Series, n_unique: int) -> ColumnKind:
-    dtype = values.dtype
-    if pd.api.types.is_bool_dtype(dtype):
-        return "boolean"
-    if pd.api.types.is_datetime64_any_dtype(dtype):
-        return "datetime"
-    if isinstance(dtype, pd.CategoricalDtype):
-        return "categorical"
-    if pd.api.types.is_numeric_dtype(dtype):
-        return _numeric_kind(name, values, n_unique)
-    if len(values) == 0:
-        return "categorical"
-    return _string_kind(name, values, n_unique)
-
-
 def _column_profile(name: str, full: pd.Series, sample: pd.Series) -> ColumnProfile:
     missing = int(full.isna().sum())
     values = sample.dropna()
     n_unique = int(values.nunique())
-    kind = _kind(name, values, n_unique)
+    kind = column_kind(name, values, n_unique)
     lo = hi = None
     examples: tuple[str, ...] = ()
     if kind == "numeric" and len(values):

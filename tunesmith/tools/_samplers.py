@@ -256,3 +256,17 @@ def _cube() -> Any:
     from tunesmith.tools import _cube
 
     return _cube
+
+
+def gp_chooser(space: SearchSpace, seed: int | None) -> BaseSampler | None:
+    """Optuna's GP, modelling from the first trial: what the hybrid picks with while the LLM
+    has no say (flat spaces only; None on a conditional one, which uses the pool)."""
+    if space.conditions:
+        return None
+    return build_sampler("gp", space, seed, resolve_options("gp", {"n_startup_trials": 1}))
+
+
+def fallback_sampler(space: SearchSpace, seed: int | None) -> BaseSampler:
+    """The LLM samplers' fallback: Optuna's GP, or TPE on a conditional space."""
+    name = "tpe" if space.conditions else "gp"
+    return build_sampler(name, space, seed, resolve_options(name, {}))
