@@ -35,7 +35,7 @@ def _fail(exc: Exception) -> typer.Exit:
 
 _HEADERS = {
     "constant": "constant", "random_forest": "RF", "hist_gradient_boosting": "HGB",
-    "flaml": "FLAML",
+    "flaml": "FLAML", "autogluon": "AutoGluon",
 }  # fmt: skip
 
 
@@ -49,7 +49,8 @@ def _table(built: list[BuiltTask], out: Path) -> Table:
     view = Table(
         title=f"Kaggle-style tasks in {out}",
         caption="RF: default RandomForest; HGB: default HistGradientBoosting; FLAML: FLAML "
-        "AutoML at the --flaml-budget.",
+        "AutoML at the --flaml-budget; AutoGluon: its medium_quality presets at the "
+        "--autogluon-budget.",
     )
     for column in ("task", "train", "test", "target", "metric", *_HEADERS.values()):
         justify: JustifyMethod = "left" if column in ("task", "target", "metric") else "right"
@@ -89,6 +90,16 @@ def tasks(
             min=0,
         ),
     ] = 120.0,
+    autogluon_budget: Annotated[
+        float,
+        typer.Option(
+            "--autogluon-budget",
+            help="Seconds for the AutoGluon baseline (medium_quality; needs the environment "
+            "./scripts/setup_autogluon.sh builds, named by TUNESMITH_AUTOGLUON_PYTHON); 0, the "
+            "default, leaves it out.",
+            min=0,
+        ),
+    ] = 0.0,
 ) -> None:
     """Build the task suite into OUT: OUT/<task>/public for the agent, OUT/<task>/private kept.
 
@@ -109,6 +120,7 @@ def tasks(
                 task = build_task(
                     spec, out, seed=seed, baselines=baselines, n_jobs=n_jobs,
                     flaml_budget_s=flaml_budget or None,
+                    autogluon_budget_s=autogluon_budget or None,
                 )  # fmt: skip
                 built.append(task)
     except TunesmithError as exc:
@@ -117,8 +129,8 @@ def tasks(
     if baselines:
         console.print(
             f"Medal thresholds are in {out}/<task>/private/leaderboard.json: bronze = default "
-            "RandomForest, silver = best baseline (FLAML included), gold = best + 10% of its "
-            "headroom.",
+            "RandomForest, silver = best baseline (FLAML and AutoGluon included where they ran), "
+            "gold = best + 10% of its headroom.",
             highlight=False,
         )
 
@@ -290,13 +302,23 @@ def kaggle(
     resume: Annotated[
         bool, typer.Option("--resume/--no-resume", help="Reuse cells finished in OUT.")
     ] = True,
+    autogluon_baseline: Annotated[
+        bool,
+        typer.Option(
+            "--autogluon-baseline/--no-autogluon-baseline",
+            help="Add AutoGluon (medium_quality, at --budget) to the baselines that set the "
+            "medal thresholds; needs TUNESMITH_AUTOGLUON_PYTHON (./scripts/setup_autogluon.sh).",
+        ),
+    ] = False,
 ) -> None:
     """Run agents on the Kaggle-style suite: score, medal, wall time and LLM tokens per task.
 
     Each agent gets OUT/suite/<task>/public and BUDGET seconds per task; its submission is
     graded on the private answers. Writes OUT/results.csv, OUT/summary.json and OUT/table.md
     after every cell (a re-run reuses finished cells); prints the table at the end.
-    AutoGluon runs from its own environment: set TUNESMITH_AUTOGLUON_PYTHON.
+    AutoGluon runs from its own environment: ./scripts/setup_autogluon.sh builds it, and
+    TUNESMITH_AUTOGLUON_PYTHON names its python. Reused cells are graded again against the
+    current thresholds.
     """
     from rich.console import Console
     from rich.progress import Progress
@@ -310,7 +332,9 @@ def kaggle(
         check_agents(names)
         total = len(resolve_tasks(task_names)) * len(names) * len(seed_list)
         with Progress(console=console, transient=True) as bar:
-            task = bar.add_task("cells", total=total)
+            searchers = "FLAML and AutoGluon" if autogluon_baseline else "FLAML"
+            first = f"building the suite; baselines ({searchers}: {budget:g} s a task, once)"
+            task = bar.add_task(first, total=total)
 
             def on_cell(cell: tuple[str, str, int], row: CellRow | None, reused: bool) -> None:
                 if row is None:
@@ -323,6 +347,7 @@ def kaggle(
             result = run_kaggle_bench(
                 out, tasks=task_names, agents=names, budget_s=budget, seeds=seed_list,
                 options=AgentOptions(llm=llm, workers=workers), resume=resume, on_cell=on_cell,
+                autogluon_baseline=autogluon_baseline,
             )  # fmt: skip
     except TunesmithError as exc:
         raise _fail(exc) from None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import json
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +18,9 @@ from tunesmith.evaluation.kaggle import (
     AgentTask,
     CellRow,
     KaggleBench,
+    Leaderboard,
+    medal_for,
+    medal_thresholds,
     register_agent,
     run_kaggle_bench,
     unregister_agent,
@@ -126,6 +130,40 @@ def test_a_rerun_reuses_finished_cells(bench: KaggleBench, drops_rows: DropsRows
     assert drops_rows.calls == calls
     assert [r.model_dump() for r in again.rows] == [r.model_dump() for r in bench.rows]
     assert all(reused for _, reused in seen)
+
+
+def test_reused_cells_are_graded_again_against_new_thresholds(
+    bench: KaggleBench, tmp_path: Path
+) -> None:
+    out = tmp_path / "copy"
+    shutil.copytree(Path(bench.files[0]).parent, out)
+    stored = out / "suite" / "penguins" / "private" / "leaderboard.json"
+    board = Leaderboard.model_validate_json(stored.read_text())
+    # Other baselines than those the cells were graded with: every model scored 0.6 here.
+    other = [b if b.name == "constant" else b.model_copy(update={"score": 0.6})
+             for b in board.baselines]  # fmt: skip
+    moved = board.model_copy(
+        update={"baselines": tuple(other), "thresholds": medal_thresholds(board.metric, other)}
+    )
+    stored.write_text(moved.model_dump_json())
+    again = run_kaggle_bench(
+        out, tasks="penguins", agents=["optuna-tpe", "flaml", "drops-rows"], budget_s=BUDGET_S
+    )
+    assert again.reused == 3
+    for before, after in zip(bench.rows, again.rows, strict=True):
+        assert after.score == before.score  # nothing was solved again
+        if not before.valid:
+            assert after == before
+            continue
+        assert after.score is not None
+        assert after.best_baseline == moved.thresholds.silver
+        assert after.medal == medal_for(after.score, "accuracy", moved.thresholds)
+        constant = board.score_of("constant")
+        assert constant is not None
+        assert after.normalised == pytest.approx((after.score - constant) / (0.6 - constant))
+        cell = out / "cells" / f"penguins__{after.agent}__0.json"
+        assert CellRow.model_validate_json(cell.read_text()) == after  # stored as graded
+    assert board.thresholds.silver != moved.thresholds.silver  # so the rows did change
 
 
 def test_autogluon_without_its_environment_is_reported_not_installed(

@@ -10,6 +10,8 @@ Example:
     >>> from tunesmith.evaluation.kaggle import build_suite, grade, run_baselines, run_kaggle_bench
     >>> built = build_suite("suite", tasks=["penguins"], seed=0)
     >>> run_baselines("suite/penguins")  # constant, RandomForest, HistGradientBoosting, FLAML
+    >>> # AutoGluon too, from its own environment (scripts/setup_autogluon.sh):
+    >>> run_baselines("suite/penguins", autogluon_budget_s=120)
     >>> grade("suite/penguins", "submission.csv").medal
     'silver'
     >>> run_kaggle_bench("runs/kaggle", tasks="penguins", agents=["tunesmith", "flaml"])
@@ -19,7 +21,7 @@ from __future__ import annotations
 
 from tunesmith.evaluation.kaggle._agents import Agent, AgentResult, AgentTask
 from tunesmith.evaluation.kaggle._baseline_flaml import FLAML_BUDGET_S
-from tunesmith.evaluation.kaggle._baselines import BASELINES, run_baselines
+from tunesmith.evaluation.kaggle._baselines import BASELINES, run_baselines, set_autogluon_baseline
 from tunesmith.evaluation.kaggle._bench import KaggleBench, run_kaggle_bench
 from tunesmith.evaluation.kaggle._bench_summary import AgentSummary, CellRow, normalised_score
 from tunesmith.evaluation.kaggle._build import BuiltTask, build_suite, build_task
@@ -78,5 +80,6 @@ __all__ = [
     "register_agent",
     "run_baselines",
     "run_kaggle_bench",
+    "set_autogluon_baseline",
     "unregister_agent",
 ]

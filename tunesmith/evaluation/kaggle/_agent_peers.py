@@ -7,8 +7,9 @@ Each runs as a child process (see ``_agents.run_child``) in a fresh ``out_dir``:
 - ``flaml``: FLAML AutoML with the task's metric (``_peer_flaml``).
 - ``optuna-tpe``: TPE over tunesmith's learner catalogue, no LLM (``_peer_tpe``).
 - ``autogluon``: AutoGluon's TabularPredictor (``_peer_autogluon.py``), run by the python of
-  a virtual environment of its own (``TUNESMITH_AUTOGLUON_PYTHON``): AutoGluon pins older
-  numpy and scikit-learn, so it is never a dependency of tunesmith.
+  a virtual environment of its own (``TUNESMITH_AUTOGLUON_PYTHON``; ``scripts/setup_autogluon.sh``
+  builds it): AutoGluon pins its own LightGBM, CatBoost and XGBoost and moves its pins between
+  releases, so it is never a dependency of tunesmith.
 """
 
 from __future__ import annotations
@@ -113,8 +114,8 @@ class AutoGluonAgent(PeerAgent):
     def unavailable(self) -> str | None:
         """Why AutoGluon cannot run: no interpreter given, or it lacks autogluon.tabular."""
         fix = (
-            f"Fix: create a virtual environment with `pip install autogluon.tabular` and set "
-            f"{AUTOGLUON_PYTHON_ENV}=/path/to/that/venv/bin/python."
+            f"Fix: run ./scripts/setup_autogluon.sh (or pip install autogluon.tabular in a "
+            f"virtual environment) and set {AUTOGLUON_PYTHON_ENV}=/path/to/that/venv/bin/python."
         )
         if not self.python:
             return f"not installed: {AUTOGLUON_PYTHON_ENV} is not set. {fix}"

@@ -4,7 +4,8 @@ Each fixed baseline is fitted on ``public/train.csv``, predicts ``public/test.cs
 like any submission. Preprocessing is deliberately plain and fixed, so the references do not
 move when the agent's own preprocessing changes: numeric columns imputed with the median,
 other columns filled with a "missing" level and ordinal-encoded (unseen levels -> -1). The
-``flaml`` baseline is FLAML's own run, preprocessing included (``_baseline_flaml``).
+``flaml`` baseline is FLAML's own run, preprocessing included (``_baseline_flaml``), and the
+optional ``autogluon`` one AutoGluon's (``_baseline_autogluon``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tunesmith.core.errors import ConfigurationError
+from tunesmith.evaluation.kaggle._baseline_autogluon import autogluon_submission, require_autogluon
 from tunesmith.evaluation.kaggle._baseline_flaml import FLAML_BUDGET_S, flaml_submission
 from tunesmith.evaluation.kaggle._checks import InvalidSubmission, check_and_score, read_csv_text
 from tunesmith.evaluation.kaggle._medals import RULE, BaselineScore, Leaderboard, medal_thresholds
@@ -125,12 +127,73 @@ def _flaml_baseline(
     return BaselineScore(name="flaml", score=value, fit_time_s=elapsed, details=details)
 
 
+def _autogluon_baseline(
+    folder: Path, info: TaskInfo, answers: pd.DataFrame, seed: int, budget_s: float
+) -> BaselineScore:
+    started = time.perf_counter()
+    frame, details = autogluon_submission(folder, info, budget_s=budget_s, seed=seed)
+    value = _graded(info, answers, "autogluon", frame)
+    elapsed = round(time.perf_counter() - started, 3)
+    return BaselineScore(name="autogluon", score=value, fit_time_s=elapsed, details=details)
+
+
+def _check_budget(name: str, budget_s: float | None) -> None:
+    if budget_s is not None and not budget_s > 0:
+        raise ConfigurationError(
+            f"{name} must be positive seconds or None (no such baseline), got {budget_s}."
+        )
+
+
+def _board(info: TaskInfo, scores: list[BaselineScore], seed: int, flaml_budget_s: float | None,
+           autogluon_budget_s: float | None) -> Leaderboard:  # fmt: skip
+    return Leaderboard(
+        task=info.name, metric=info.metric, greater_is_better=info.greater_is_better,
+        baselines=tuple(scores), thresholds=medal_thresholds(info.metric, scores), rule=RULE,
+        seed=seed, fingerprint=info.fingerprint, flaml_budget_s=flaml_budget_s,
+        autogluon_budget_s=autogluon_budget_s,
+    )  # fmt: skip
+
+
+def _write_board(folder: Path, board: Leaderboard) -> None:
+    path = folder / "private" / "leaderboard.json"
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text(json.dumps(board.model_dump(), indent=2) + "\n")
+    os.replace(partial, path)
+
+
+def set_autogluon_baseline(
+    task_dir: str | os.PathLike[str], board: Leaderboard, budget_s: float | None,
+    *, write: bool = True,
+) -> Leaderboard:  # fmt: skip
+    """``board`` with its AutoGluon baseline run at ``budget_s`` (None: removed), the
+    thresholds derived again and the other baselines kept as they are.
+
+    Raises:
+        ConfigurationError: ``budget_s`` is not positive, or AutoGluon's environment is missing.
+        RuntimeError: AutoGluon failed on the task.
+    """
+    _check_budget("autogluon_budget_s", budget_s)
+    if budget_s is not None:
+        require_autogluon()
+    folder = resolve_task_dir(task_dir)
+    info = load_task_info(folder)
+    scores = [b for b in board.baselines if b.name != "autogluon"]
+    if budget_s is not None:
+        answers = read_csv_text(folder / "private" / "answers.csv")
+        scores.append(_autogluon_baseline(folder, info, answers, board.seed, budget_s))
+    new = _board(info, scores, board.seed, board.flaml_budget_s, budget_s)
+    if write:
+        _write_board(folder, new)
+    return new
+
+
 def run_baselines(
     task_dir: str | os.PathLike[str],
     *,
     seed: int = 0,
     n_jobs: int = 1,
     flaml_budget_s: float | None = FLAML_BUDGET_S,
+    autogluon_budget_s: float | None = None,
     write: bool = True,
 ) -> Leaderboard:
     """Score the reference baselines on a built task and derive its medal thresholds.
@@ -138,8 +201,10 @@ def run_baselines(
     Baselines: ``constant`` (the positive-class share, majority class, median for mae or mean),
     a default scikit-learn ``random_forest`` and a default ``hist_gradient_boosting``, each
     fitted on public/train.csv and graded on the private answers; and ``flaml``, the FLAML
-    peer's run at ``flaml_budget_s`` (see ``_baseline_flaml``). The first three are
-    deterministic for a seed; FLAML's search depends on the machine's speed.
+    peer's run at ``flaml_budget_s`` (see ``_baseline_flaml``); and, if
+    ``autogluon_budget_s`` is given, ``autogluon``, the AutoGluon peer's ``medium_quality`` run
+    (see ``_baseline_autogluon``). The first three are deterministic for a seed; the searches
+    depend on the machine's speed.
 
     Args:
         task_dir: A built task folder (``OUT/<task>``, or its public/private subfolder).
@@ -148,6 +213,7 @@ def run_baselines(
             OpenMP); FLAML takes every core, as the ``flaml`` agent does.
         flaml_budget_s: FLAML's budget in seconds (default: the suite's benchmark budget,
             120); None leaves FLAML out.
+        autogluon_budget_s: AutoGluon's budget in seconds; None (the default) leaves it out.
         write: Write the result to ``private/leaderboard.json``.
 
     Returns:
@@ -155,25 +221,22 @@ def run_baselines(
 
     Raises:
         DataError: ``task_dir`` is not a built task folder.
-        ConfigurationError: ``flaml_budget_s`` is not positive.
+        ConfigurationError: A budget is not positive, or AutoGluon is asked for and its
+            environment is missing.
     """
-    if flaml_budget_s is not None and not flaml_budget_s > 0:
-        raise ConfigurationError(
-            f"flaml_budget_s must be positive seconds or None (no FLAML baseline), got "
-            f"{flaml_budget_s}."
-        )
+    _check_budget("flaml_budget_s", flaml_budget_s)
+    _check_budget("autogluon_budget_s", autogluon_budget_s)
+    if autogluon_budget_s is not None:
+        require_autogluon()
     folder = resolve_task_dir(task_dir)
     info = load_task_info(folder)
     answers = read_csv_text(folder / "private" / "answers.csv")
     scores = _fixed_baselines(folder, info, answers, seed, n_jobs)
     if flaml_budget_s is not None:
         scores.append(_flaml_baseline(folder, info, answers, seed, flaml_budget_s))
-    board = Leaderboard(
-        task=info.name, metric=info.metric, greater_is_better=info.greater_is_better,
-        baselines=tuple(scores), thresholds=medal_thresholds(info.metric, scores), rule=RULE,
-        seed=seed, fingerprint=info.fingerprint, flaml_budget_s=flaml_budget_s,
-    )  # fmt: skip
+    if autogluon_budget_s is not None:
+        scores.append(_autogluon_baseline(folder, info, answers, seed, autogluon_budget_s))
+    board = _board(info, scores, seed, flaml_budget_s, autogluon_budget_s)
     if write:
-        path = folder / "private" / "leaderboard.json"
-        path.write_text(json.dumps(board.model_dump(), indent=2) + "\n")
+        _write_board(folder, board)
     return board

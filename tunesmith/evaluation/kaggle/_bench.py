@@ -9,7 +9,9 @@ The run folder::
     OUT/config.json           the settings, machine and load average at the start
 
 A killed benchmark loses only the cell it was running: a run with the same settings reads the
-finished cells back (``resume=True``) instead of solving them again. A cell is reused only
+finished cells back (``resume=True``) instead of solving them again, and grades their scores
+again against the task's current thresholds (a baseline added later, such as AutoGluon, moves
+the medals and normalised scores of stored cells too). A cell is reused only
 with the same budget and agent settings (e.g. the same ``--llm``). An agent that cannot run
 here (e.g. AutoGluon without its environment) gets rows marked unavailable, never kept, so a
 later run tries it again.
@@ -28,11 +30,13 @@ from typing import Any
 
 from tunesmith.core.errors import ConfigurationError
 from tunesmith.evaluation.kaggle._agents import Agent, AgentResult, AgentTask
+from tunesmith.evaluation.kaggle._baseline_autogluon import require_autogluon
 from tunesmith.evaluation.kaggle._bench_report import write_report
 from tunesmith.evaluation.kaggle._bench_summary import CellRow, normalised_score
 from tunesmith.evaluation.kaggle._build import BuiltTask, build_task
 from tunesmith.evaluation.kaggle._catalogue import get_task, list_tasks
 from tunesmith.evaluation.kaggle._grade import grade
+from tunesmith.evaluation.kaggle._medals import medal_for
 from tunesmith.evaluation.kaggle._registry import AgentOptions, check_agents, make_agent
 
 Cell = tuple[str, str, int]
@@ -115,6 +119,30 @@ def grade_result(built: BuiltTask, result: AgentResult, seed: int, budget_s: flo
     )  # fmt: skip
 
 
+def regrade(row: CellRow, built: BuiltTask) -> CellRow:
+    """A stored row graded again against ``built``'s thresholds; its score stays as it is."""
+    if not row.valid or row.score is None:
+        return row
+    board = built.leaderboard
+    constant = board.score_of("constant") if board else None
+    best = board.thresholds.silver if board else None
+    normalised = None
+    if constant is not None and best is not None:
+        normalised = normalised_score(row.score, constant, best)
+    medal = medal_for(row.score, row.metric, board.thresholds) if board else None
+    update = {"medal": medal, "normalised": normalised, "constant": constant,
+              "best_baseline": best}  # fmt: skip
+    return row.model_copy(update=update)
+
+
+def _store(out: Path, row: CellRow) -> None:
+    path = cell_path(out, (row.task, row.agent, row.seed))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text(row.model_dump_json(indent=2) + "\n")
+    os.replace(partial, path)
+
+
 def _unavailable(built: BuiltTask, name: str, seed: int, budget_s: float, why: str) -> CellRow:
     return CellRow(task=built.name, agent=name, seed=seed, budget_s=budget_s,
                    metric=built.info.metric, greater_is_better=built.info.greater_is_better,
@@ -138,9 +166,7 @@ def _run_cell(agent: Agent, why: str | None, built: BuiltTask, out: Path, seed: 
     if why:
         return _unavailable(built, agent.name, seed, budget_s, why)
     row = _solve(agent, built, out, seed, budget_s)
-    path = cell_path(out, (built.name, agent.name, seed))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(row.model_dump_json(indent=2) + "\n")
+    _store(out, row)
     return row
 
 
@@ -165,13 +191,14 @@ def run_kaggle_bench(
     options: AgentOptions | None = None,
     resume: bool = True,
     on_cell: OnCell | None = None,
+    autogluon_baseline: bool = False,
 ) -> KaggleBench:
     """Solve every (task, agent, seed) cell within ``budget_s``, grade it, write the report.
 
     The suite is built (with its reference baselines) into ``out/suite`` with split seed 0, so
     every run scores on the same public suite; ``seeds`` seed the agents. The baselines' FLAML
     run gets ``budget_s`` too, once per task (the leaderboard is kept for later runs at the
-    same budget).
+    same budget), and so does the AutoGluon baseline where ``autogluon_baseline`` asks for it.
 
     Args:
         out: The run folder (see the module docstring).
@@ -183,9 +210,13 @@ def run_kaggle_bench(
         options: Settings for the agents (LLM spec, workers).
         resume: Reuse cells finished in ``out`` with the same budget and agent settings.
         on_cell: Progress callback (see :data:`OnCell`).
+        autogluon_baseline: Add AutoGluon (``medium_quality``, ``budget_s``) to the reference
+            baselines that set the medal thresholds; it needs AutoGluon's environment
+            (``scripts/setup_autogluon.sh``).
 
     Raises:
-        ConfigurationError: Unknown task or agent, no agents or seeds, or a budget <= 0.
+        ConfigurationError: Unknown task or agent, no agents or seeds, or a budget <= 0; or
+            the AutoGluon baseline asked for without its environment.
     """
     started = time.perf_counter()
     names = resolve_tasks(tasks)
@@ -197,6 +228,8 @@ def run_kaggle_bench(
             f"Expected at least one agent, non-negative seeds and a budget > 0; got agents="
             f"{agent_names}, seeds={seed_list}, budget_s={budget_s}."
         )
+    if autogluon_baseline:
+        require_autogluon()
     folder = Path(out)
     _write_config(
         folder,
@@ -206,13 +239,16 @@ def run_kaggle_bench(
             "budget_s": budget_s,
             "seeds": seed_list,
             "options": dataclasses.asdict(options or AgentOptions()),
+            "autogluon_baseline": autogluon_baseline,
         },
     )
     # The leaderboards' FLAML baseline gets the agents' budget ("FLAML at the same budget").
-    built = {
-        n: build_task(n, folder / "suite", seed=0, baselines=True, flaml_budget_s=budget_s)
-        for n in names
-    }
+    autogluon_s = budget_s if autogluon_baseline else None
+    suite = folder / "suite"
+    built = {}
+    for n in names:
+        built[n] = build_task(n, suite, seed=0, baselines=True, flaml_budget_s=budget_s,
+                              autogluon_budget_s=autogluon_s)  # fmt: skip
     made = {a: make_agent(a, options) for a in agent_names}
     missing = {a: made[a].unavailable() for a in agent_names}
     rows: list[CellRow] = []
@@ -226,7 +262,12 @@ def run_kaggle_bench(
             else _read_cell(cell_path(folder, cell), budget_s, settings_of(made[name]))
         )
         was_reused = row is not None
-        if row is None:
+        if row is not None:
+            graded = regrade(row, built[task])
+            if graded != row:
+                _store(folder, graded)
+            row = graded
+        else:
             if on_cell is not None:
                 on_cell(cell, None, False)
             row = _run_cell(made[name], missing[name], built[task], folder, seed, budget_s)

@@ -6,10 +6,11 @@
 
 where ``constant`` is the constant-prediction baseline (the sample submission's score) and
 ``best baseline`` the best of the task's reference baselines (constant, default RandomForest,
-default HistGradientBoosting: the silver threshold). Both differences have the metric's sign,
-so the direction takes care of itself: 0 is the sample submission, 1 the best default model,
-above 1 better than it, below 0 worse than predicting a constant. An invalid submission counts
-as 0 in the mean (it earns what the sample submission earns, and no medal).
+default HistGradientBoosting, FLAML and AutoGluon where they ran: the silver threshold). Both
+differences have the metric's sign, so the direction takes care of itself: 0 is the sample
+submission, 1 the best baseline, above 1 better than it, below 0 worse than predicting a
+constant. An invalid submission counts as 0 in the mean (it earns what the sample submission
+earns, and no medal).
 
 **Wins** of the first agent against each other agent: per (task, seed) that both ran, a valid
 submission beats an invalid one, two valid ones compare by score in the metric's direction

@@ -10,9 +10,12 @@
     OUT/<task>/private/task.json            metric, target, id column, task type, ...
     OUT/<task>/private/leaderboard.json     baselines and medal thresholds (run_baselines)
     OUT/<task>/private/flaml_baseline/      the FLAML baseline's submission and record
+    OUT/<task>/private/autogluon_baseline/  the AutoGluon baseline's, where it was asked for
 
 An agent gets only ``public/``. Rebuilding is idempotent: a file whose bytes are unchanged is
 not rewritten, and a leaderboard computed for other data (or by another medal rule) is removed.
+A stored leaderboard with another AutoGluon budget keeps its other baselines: only AutoGluon is
+run again (or dropped) and the thresholds derived again.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 
 from tunesmith.evaluation.kaggle._baseline_flaml import FLAML_BUDGET_S
-from tunesmith.evaluation.kaggle._baselines import run_baselines
+from tunesmith.evaluation.kaggle._baselines import run_baselines, set_autogluon_baseline
 from tunesmith.evaluation.kaggle._catalogue import TASKS, get_task
 from tunesmith.evaluation.kaggle._grade import load_leaderboard
 from tunesmith.evaluation.kaggle._medals import RULE, Leaderboard
@@ -72,6 +75,7 @@ def build_task(
     baselines: bool = False,
     n_jobs: int = 1,
     flaml_budget_s: float | None = FLAML_BUDGET_S,
+    autogluon_budget_s: float | None = None,
 ) -> BuiltTask:
     """Write one task into ``out_dir/<task name>``.
 
@@ -83,9 +87,10 @@ def build_task(
             seed, rule and FLAML budget).
         n_jobs: Threads for the RandomForest baseline.
         flaml_budget_s: FLAML's budget as a baseline (None: no FLAML baseline).
+        autogluon_budget_s: AutoGluon's budget as a baseline (None, the default: none).
 
     Raises:
-        ConfigurationError: Unknown task name.
+        ConfigurationError: Unknown task name, or AutoGluon asked for without its environment.
         MissingExtraError: The package that ships the task's data is not installed.
     """
     spec = get_task(task) if isinstance(task, str) else task
@@ -98,11 +103,14 @@ def build_task(
     other_budget = baselines and board is not None and board.flaml_budget_s != flaml_budget_s
     if board is None or board.seed != seed or board.rule != RULE or other_budget:
         stale.unlink(missing_ok=True)
-        board = (
-            run_baselines(folder, seed=seed, n_jobs=n_jobs, flaml_budget_s=flaml_budget_s)
-            if baselines
-            else None
-        )
+        board = None
+        if baselines:
+            board = run_baselines(
+                folder, seed=seed, n_jobs=n_jobs, flaml_budget_s=flaml_budget_s,
+                autogluon_budget_s=autogluon_budget_s,
+            )  # fmt: skip
+    elif baselines and board.autogluon_budget_s != autogluon_budget_s:
+        board = set_autogluon_baseline(folder, board, autogluon_budget_s)
     return BuiltTask(name=spec.name, path=str(folder), info=prepared.info, leaderboard=board)
 
 
@@ -114,6 +122,7 @@ def build_suite(
     baselines: bool = False,
     n_jobs: int = 1,
     flaml_budget_s: float | None = FLAML_BUDGET_S,
+    autogluon_budget_s: float | None = None,
 ) -> list[BuiltTask]:
     """Write the suite (or some of its tasks) into ``out_dir``, one folder per task.
 
@@ -124,6 +133,7 @@ def build_suite(
         baselines: Also run each task's reference baselines.
         n_jobs: Threads for the RandomForest baselines.
         flaml_budget_s: FLAML's budget as a baseline (None: no FLAML baseline).
+        autogluon_budget_s: AutoGluon's budget as a baseline (None, the default: none).
 
     Returns:
         The tasks written, in the order given.
@@ -137,7 +147,7 @@ def build_suite(
     for spec in specs:
         task = build_task(
             spec, out_dir, seed=seed, baselines=baselines, n_jobs=n_jobs,
-            flaml_budget_s=flaml_budget_s,
+            flaml_budget_s=flaml_budget_s, autogluon_budget_s=autogluon_budget_s,
         )  # fmt: skip
         built.append(task)
     return built

@@ -4,13 +4,15 @@ Kaggle awards medals by rank among the teams of a competition; MLE-bench reuses 
 competitions' real leaderboards. Our tasks have no human leaderboard, so the thresholds come
 from reference baselines fitted on ``public/train.csv`` and scored on the private answers
 (see ``run_baselines``): a constant prediction, a default scikit-learn RandomForest, a default
-HistGradientBoosting model and FLAML given the suite's benchmark budget (120 s by default; the
-leaderboard's ``flaml_budget_s``, None where FLAML was left out). The rule:
+HistGradientBoosting model, FLAML given the suite's benchmark budget (120 s by default; the
+leaderboard's ``flaml_budget_s``, None where FLAML was left out) and, where its environment is
+built and it is asked for, AutoGluon's ``medium_quality`` presets at a budget of their own
+(``autogluon_budget_s``). The rule:
 
 - **bronze**: at least as good as the default RandomForest (or the constant prediction, if
   that is better): an off-the-shelf model, no tuning.
-- **silver**: at least as good as the best baseline, FLAML included: as good as an AutoML
-  tool given the same budget.
+- **silver**: at least as good as the best baseline, FLAML (and AutoGluon, where it ran)
+  included: as good as an AutoML tool given the same budget.
 - **gold**: the best baseline improved by 10% of its headroom, where the headroom is the
   smaller of its distance to a perfect score (1 for roc_auc, accuracy, f1 and r2; 0 for
   log_loss, rmse and mae) and its gain over the constant prediction. The distance to perfect
@@ -49,11 +51,13 @@ class BaselineScore(BaseModel):
     """The score of one reference baseline on the private answers.
 
     Attributes:
-        name: ``"constant"``, ``"random_forest"``, ``"hist_gradient_boosting"`` or ``"flaml"``.
+        name: ``"constant"``, ``"random_forest"``, ``"hist_gradient_boosting"``, ``"flaml"``
+            or ``"autogluon"``.
         score: The metric, in its natural units.
         fit_time_s: Seconds to fit and predict.
         details: What a searching baseline found (FLAML: its best learner and configuration,
-            its number of trials, its budget); empty for the fixed ones.
+            its number of trials, its budget; AutoGluon: its best model and the number it
+            fitted); empty for the fixed ones.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -87,6 +91,7 @@ class Leaderboard(BaseModel):
         seed: The seed the baselines were fitted with.
         fingerprint: The task's data fingerprint (``TaskInfo.fingerprint``) it was computed for.
         flaml_budget_s: FLAML's budget in seconds, or None if FLAML was not among them.
+        autogluon_budget_s: AutoGluon's budget in seconds, or None if it was not among them.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -100,6 +105,7 @@ class Leaderboard(BaseModel):
     seed: int
     fingerprint: str
     flaml_budget_s: float | None = None
+    autogluon_budget_s: float | None = None
 
     def score_of(self, name: str) -> float | None:
         """The score of the baseline called ``name``, or None if it was not run."""

@@ -3,8 +3,9 @@
 Run by the python of AutoGluon's own virtual environment, as a script:
 ``$TUNESMITH_AUTOGLUON_PYTHON _peer_autogluon.py OUT/agent_task.json``. It imports nothing
 of tunesmith (that environment does not have it), only pandas and autogluon.tabular.
-AutoGluon gets the task's metric, its problem type and the budget left since launch as
-``time_limit``; the rest is its default (``medium_quality`` presets).
+AutoGluon gets the task's metric, its problem type, the budget left since launch as
+``time_limit`` and its ``medium_quality`` presets (its default, named so the record says so);
+everything else is its default (its model list, bagging, its own random seed, every core).
 """
 
 from __future__ import annotations
@@ -19,6 +20,14 @@ from typing import Any
 
 METRICS = {"rmse": "root_mean_squared_error", "mae": "mean_absolute_error"}
 PROBLEM_TYPES = {"binary": "binary", "multiclass": "multiclass", "regression": "regression"}
+PRESETS = "medium_quality"
+
+
+def autogluon_metric(metric: str, task_type: str) -> str:
+    """AutoGluon's name for ``metric`` (``f1`` on several classes is its ``f1_macro``)."""
+    if metric == "f1" and task_type == "multiclass":
+        return "f1_macro"
+    return METRICS.get(metric, metric)
 
 
 def _solve(spec: dict[str, Any]) -> dict[str, Any]:
@@ -34,9 +43,9 @@ def _solve(spec: dict[str, Any]) -> dict[str, Any]:
     left = float(spec["budget_s"]) - (time.time() - float(spec["started_at"]))
     predictor = TabularPredictor(
         label=target, problem_type=PROBLEM_TYPES[task["task_type"]],
-        eval_metric=METRICS.get(task["metric"], task["metric"]), path=str(out_dir / "models"),
-        verbosity=0,
-    ).fit(train, time_limit=max(left, 1.0))  # fmt: skip
+        eval_metric=autogluon_metric(task["metric"], task["task_type"]),
+        path=str(out_dir / "models"), verbosity=0,
+    ).fit(train, time_limit=max(left, 1.0), presets=PRESETS)  # fmt: skip
     features = test.drop(columns=[id_column])
     if task["prediction"] == "probability":
         proba = predictor.predict_proba(features)
@@ -49,7 +58,10 @@ def _solve(spec: dict[str, Any]) -> dict[str, Any]:
     partial = out_dir / ".submission.csv.partial"
     frame[list(sample.columns)].to_csv(partial, index=False)
     os.replace(partial, out_dir / "submission.csv")
-    return {"time_limit_s": round(left, 2), "best_model": str(predictor.model_best)}
+    return {
+        "time_limit_s": round(left, 2), "presets": PRESETS,
+        "best_model": str(predictor.model_best), "n_models": len(predictor.model_names()),
+    }  # fmt: skip
 
 
 def main() -> None:
