@@ -117,24 +117,18 @@ def _fixed_baselines(
     return scores
 
 
-def _flaml_baseline(
-    folder: Path, info: TaskInfo, answers: pd.DataFrame, seed: int, budget_s: float
-) -> BaselineScore:
-    started = time.perf_counter()
-    frame, details = flaml_submission(folder, info, budget_s=budget_s, seed=seed)
-    value = _graded(info, answers, "flaml", frame)
-    elapsed = round(time.perf_counter() - started, 3)
-    return BaselineScore(name="flaml", score=value, fit_time_s=elapsed, details=details)
+_SEARCHERS = {"flaml": flaml_submission, "autogluon": autogluon_submission}
 
 
-def _autogluon_baseline(
-    folder: Path, info: TaskInfo, answers: pd.DataFrame, seed: int, budget_s: float
+def _searching_baseline(
+    name: str, folder: Path, info: TaskInfo, answers: pd.DataFrame, seed: int, budget_s: float
 ) -> BaselineScore:
+    """A searching peer's run (``flaml`` or ``autogluon``) at ``budget_s``, graded."""
     started = time.perf_counter()
-    frame, details = autogluon_submission(folder, info, budget_s=budget_s, seed=seed)
-    value = _graded(info, answers, "autogluon", frame)
+    frame, details = _SEARCHERS[name](folder, info, budget_s=budget_s, seed=seed)
+    value = _graded(info, answers, name, frame)
     elapsed = round(time.perf_counter() - started, 3)
-    return BaselineScore(name="autogluon", score=value, fit_time_s=elapsed, details=details)
+    return BaselineScore(name=name, score=value, fit_time_s=elapsed, details=details)
 
 
 def _check_budget(name: str, budget_s: float | None) -> None:
@@ -180,7 +174,8 @@ def set_autogluon_baseline(
     scores = [b for b in board.baselines if b.name != "autogluon"]
     if budget_s is not None:
         answers = read_csv_text(folder / "private" / "answers.csv")
-        scores.append(_autogluon_baseline(folder, info, answers, board.seed, budget_s))
+        run = _searching_baseline("autogluon", folder, info, answers, board.seed, budget_s)
+        scores.append(run)
     new = _board(info, scores, board.seed, board.flaml_budget_s, budget_s)
     if write:
         _write_board(folder, new)
@@ -233,9 +228,10 @@ def run_baselines(
     answers = read_csv_text(folder / "private" / "answers.csv")
     scores = _fixed_baselines(folder, info, answers, seed, n_jobs)
     if flaml_budget_s is not None:
-        scores.append(_flaml_baseline(folder, info, answers, seed, flaml_budget_s))
+        scores.append(_searching_baseline("flaml", folder, info, answers, seed, flaml_budget_s))
     if autogluon_budget_s is not None:
-        scores.append(_autogluon_baseline(folder, info, answers, seed, autogluon_budget_s))
+        run = _searching_baseline("autogluon", folder, info, answers, seed, autogluon_budget_s)
+        scores.append(run)
     board = _board(info, scores, seed, flaml_budget_s, autogluon_budget_s)
     if write:
         _write_board(folder, board)
