@@ -6,9 +6,10 @@ Usage: python benchmarks/surrogate_quality.py [--llm SPEC] [--observed 5,10,20] 
 
 For each problem and seed, ``max(observed) + test`` random configurations are evaluated with the
 real objective (5-fold CV); the first n are the observed history and the last ``test`` are
-predicted by: the LLM surrogate (2 ordered prompts), the same with the history's scores
-permuted (control), a GP (Matern 5/2; with and without the leave-one-out widening of its
-spread that the hybrid uses) and the no-skill reference (the history's own score codes,
+predicted by: the LLM surrogate (2 ordered prompts; ``-1prompt`` rows: its first prompt
+alone, which is what ``n_members=1`` predicts), the same with the history's scores permuted
+(control), a GP (Matern 5/2; with and without the leave-one-out widening of its spread that
+the hybrid uses) and the no-skill reference (the history's own score codes,
 smoothed, the same for every point; the hybrid's LLM gets weight only once it beats
 it).
 Reports, per method and n, averaged over problems and seeds: NRMSE (RMSE over the test scores'
@@ -104,8 +105,11 @@ def run(model: Any, name: str, seed: int, observed: list[int], n_test: int) -> l
                 score_reader(model), problem.space, problem_context(problem),
                 direction="minimize", permute_scores=permute, seed=seed,
             )  # fmt: skip
-            pred = surrogate.predict(history, configs)
+            members = surrogate.predict_members(history, configs)
+            pred = Prediction(np.mean([m.probs for m in members], axis=0), members[0].codes)
             rows.append({"method": label, "n": n, **metrics(pred, y)})
+            # Member 0 holds the history in trial order: what ``n_members=1`` predicts.
+            rows.append({"method": f"{label}-1prompt", "n": n, **metrics(members[0], y)})
         codes = ScoreCodes([o.value for o in history], "minimize")  # the LLM's scale
         for label, calibrate in (("gp", True), ("gp-uncalibrated", False)):
             gp = GPSurrogate(problem.space, seed=seed, calibrate=calibrate)

@@ -160,3 +160,31 @@ def test_past_the_cap_the_prompt_is_cut_once_then_appended_to() -> None:
     assert lines == [8, 6, 7, 8]  # cut to 6 at the 9th point, then appended to
     assert reader.prefixes[2].startswith(reader.prefixes[1])
     assert "x: .01, 1\n" in reader.prefixes[1]  # the best point (0.1) is kept
+
+
+class _OrderReader:
+    """Puts all mass on a code set by the prefix's first history line, so members differ."""
+
+    def __init__(self) -> None:
+        self.prefixes: list[str] = []
+
+    def score_codes(self, prefix: str, continuations: list[str]) -> np.ndarray:
+        self.prefixes.append(prefix)
+        first = prefix.split("\nx: ", 1)[1].split(",", 1)[0]
+        row = np.zeros((len(continuations), 100))
+        row[:, round(20 + 60 * float(first))] = 1.0
+        return row
+
+
+def test_members_are_averaged_and_member_zero_is_the_one_prompt_surrogate() -> None:
+    history = _history([0.5, 0.4, 0.3, 0.45, 0.35, 0.6])
+    candidates = [{"x": 0.1, "depth": 2}, {"x": 0.9, "depth": 2}]
+    two = LLMSurrogate(_OrderReader(), SPACE, CONTEXT, n_members=2, seed=3)
+    members = two.predict_members(history, candidates)
+    assert len(members) == 2
+    assert not np.allclose(members[0].probs, members[1].probs)  # the orders differ
+    one = LLMSurrogate(_OrderReader(), SPACE, CONTEXT, n_members=1, seed=3)
+    assert np.allclose(one.predict(history, candidates).probs, members[0].probs)
+    averaged = two.predict(history, candidates).probs
+    assert np.allclose(averaged, (members[0].probs + members[1].probs) / 2)
+    assert two.predict_members(history, [])[0].probs.shape == (0, 100)

@@ -200,20 +200,31 @@ class LLMSurrogate:
     def predict(
         self, history: Sequence[Observation], candidates: Sequence[Mapping[str, Any]]
     ) -> Prediction:
-        """Predictive distributions for ``candidates`` given the observed ``history``."""
+        """Predictive distributions for ``candidates`` given the observed ``history``: the
+        average of the members' (:meth:`predict_members`)."""
+        members = self.predict_members(history, candidates)
+        probs = np.mean([m.probs for m in members], axis=0)
+        return Prediction(probs, members[0].codes)
+
+    def predict_members(
+        self, history: Sequence[Observation], candidates: Sequence[Mapping[str, Any]]
+    ) -> list[Prediction]:
+        """Each member's predictive distributions, in member order (member 0 holds the history
+        in trial order, so it predicts what a one-member surrogate would)."""
         if not history:
             raise ValueError("The LLM surrogate needs at least one observation.")
         shown = self._shown(history)
         codes = self._scale(shown)
         header = self._header()
         continuations = [f"x: {format_row(self.space, c)}\nq: " for c in candidates]
-        probs = np.zeros((len(candidates), N_CODES))
         if not candidates:
-            return Prediction(probs, codes)
+            return [Prediction(np.zeros((0, N_CODES)), codes) for _ in self._members]
+        out = []
         for k, member in enumerate(self._members):
             prefix = header + "".join(self._lines(member, k, shown, codes))
-            probs += self.reader.score_codes(prefix, continuations)
-        return Prediction(probs / self.n_members, codes)
+            probs = np.asarray(self.reader.score_codes(prefix, continuations), dtype=float)
+            out.append(Prediction(probs, codes))
+        return out
 
     def codes(self, history: Sequence[Observation]) -> ScoreCodes:
         """The score scale :meth:`predict` uses for ``history`` (the same on a repeat call)."""
