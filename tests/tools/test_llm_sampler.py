@@ -334,3 +334,26 @@ def test_the_time_share_counts_the_next_step_before_it_is_taken() -> None:
     assert sources[2] in {"gp-llm-scored", "llm-candidate", "pool-candidate", "screen-candidate"}
     assert sources[3:] == ["fallback-budget"] * 3
     assert reader.usage.seconds == 10.0
+
+
+def test_with_no_llm_candidates_the_writer_is_never_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.tools._fake_reader import WritingReader
+    from tunesmith.tools._llm_surrogate import LLMSurrogate
+
+    def no_writing(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the writer's prompt was loaded for zero rows")
+
+    monkeypatch.setattr(LLMSurrogate, "propose", no_writing)
+
+    reader = WritingReader(true_value=_loss, rows=["0.71, 1.0e-02"] * 10)
+    model = ScriptedChatModel(replies=_replies(1))
+    opt = make_optimizer(
+        "hybrid", SPACE, seed=0, llm=model, reader=reader, context=CONTEXT, n_warmup=2,
+        n_llm_candidates=0,
+    )  # fmt: skip
+    sampler = opt.study.sampler  # type: ignore[attr-defined]
+    sampler._mixture._evidence["llm"].extend([1.0] * 5)  # as if the LLM had earned a say
+    trials = _run(opt, 6)
+    assert reader.generated == []
+    assert len(model.received) == 1  # the warm start only: no chat request for candidates
+    assert "pool-candidate" in _sources(trials) or "screen-candidate" in _sources(trials)

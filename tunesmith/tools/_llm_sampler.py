@@ -223,7 +223,9 @@ class HybridSampler(BaseSampler):
                 self.stats.scored(surrogate.reader.usage, before)
                 self.stats.succeeded()
                 return config, "gp-llm-scored"
-        if surrogate.can_generate:  # rows continued from a cached prompt: cheap
+        if self.n_llm_candidates <= 0:  # nothing to write: the writer's prompt is not touched
+            llm_part: list[dict[str, Any]] = []
+        elif surrogate.can_generate:  # rows continued from a cached prompt: cheap
             seed = int(rng.integers(2**31))
             llm_part = surrogate.propose(
                 history, self.n_llm_candidates, alpha=self.alpha, seed=seed
