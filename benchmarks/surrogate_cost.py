@@ -63,12 +63,7 @@ def ours(
     members: int = 2,
 ) -> list[dict]:
     problem = get_problem(PROBLEM)
-    sampler = HybridSampler(
-        problem.space, llm=model, context=problem_context(problem), seed=0,
-        n_candidates=n_cand, n_llm_candidates=n_llm, n_members=members,
-    )  # fmt: skip
-    if say:  # as if the LLM had earned a say: it scores the whole pool (the mixture's state)
-        sampler._mixture._evidence["llm"].extend([1.0] * 5)
+    sampler = hybrid(model, n_llm, n_cand, say, members)
     study = study_with(points[:n_obs], sampler)
     rows = []
     for it in (1, 2):
@@ -99,6 +94,19 @@ def ours(
         )
         _print(rows[-1])
     return rows
+
+
+def hybrid(model: Any, n_llm: int, n_cand: int, say: bool, members: int) -> HybridSampler:
+    """The hybrid sampler on PROBLEM; ``say``: as if the LLM had earned a say (it scores the
+    whole pool; the mixture's state)."""
+    problem = get_problem(PROBLEM)
+    sampler = HybridSampler(
+        problem.space, llm=model, context=problem_context(problem), seed=0,
+        n_candidates=n_cand, n_llm_candidates=n_llm, n_members=members,
+    )  # fmt: skip
+    if say:
+        sampler._mixture._evidence["llm"].extend([1.0] * 5)
+    return sampler
 
 
 def _reader_usage(sampler: HybridSampler) -> tuple[int, int]:

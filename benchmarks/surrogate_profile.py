@@ -21,12 +21,10 @@ import optuna
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-from surrogate_cost import PROBLEM, observations, study_with
+from surrogate_cost import PROBLEM, hybrid, observations, study_with
 
 from tunesmith.evaluation.bayesmark import get_problem
-from tunesmith.evaluation.bayesmark._context import problem_context
 from tunesmith.llm import load
-from tunesmith.tools._llm_sampler import HybridSampler
 
 
 def main() -> None:
@@ -41,12 +39,7 @@ def main() -> None:
     model.invoke("hi", max_tokens=1)  # load the weights before timing
     print(f"load average at start: {os.getloadavg()[0]:.2f}")
     problem = get_problem(PROBLEM)
-    sampler = HybridSampler(
-        problem.space, llm=model, context=problem_context(problem), seed=0,
-        n_candidates=10, n_llm_candidates=args.written, n_members=args.members,
-    )  # fmt: skip
-    sampler._mixture._evidence["llm"].extend([1.0] * 5)  # as if the LLM had earned a say
-    study = study_with(points[:30], sampler)
+    study = study_with(points[:30], hybrid(model, args.written, 10, True, args.members))
     trial = study.ask()
     study.tell(trial, problem.evaluate(problem.space.suggest(trial)))
     profile = cProfile.Profile()

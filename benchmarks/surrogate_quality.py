@@ -106,8 +106,7 @@ def run(model: Any, name: str, seed: int, observed: list[int], n_test: int) -> l
                 direction="minimize", permute_scores=permute, seed=seed,
             )  # fmt: skip
             members = surrogate.predict_members(history, configs)
-            pred = Prediction(np.mean([m.probs for m in members], axis=0), members[0].codes)
-            rows.append({"method": label, "n": n, **metrics(pred, y)})
+            rows.append({"method": label, "n": n, **metrics(Prediction.average(members), y)})
             # Member 0 holds the history in trial order: what ``n_members=1`` predicts.
             rows.append({"method": f"{label}-1prompt", "n": n, **metrics(members[0], y)})
         codes = ScoreCodes([o.value for o in history], "minimize")  # the LLM's scale

@@ -6,13 +6,14 @@ import json
 import math
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 import optuna
 import pytest
 from pydantic import PrivateAttr
 
-from tests.tools._fake_reader import ScriptedReader
+from tests.tools._fake_reader import ScriptedReader, WritingReader
 from tunesmith.core import CategoricalParam, FloatParam, SearchSpace, TrialResult
 from tunesmith.llm.testing import ScriptedChatModel
 from tunesmith.tools import make_optimizer
@@ -336,16 +337,22 @@ def test_the_time_share_counts_the_next_step_before_it_is_taken() -> None:
     assert reader.usage.seconds == 10.0
 
 
-def test_with_no_llm_candidates_the_writer_is_never_run(monkeypatch: pytest.MonkeyPatch) -> None:
-    from tests.tools._fake_reader import WritingReader
-    from tunesmith.tools._llm_surrogate import LLMSurrogate
+@dataclass
+class _SideBySideWriter(WritingReader):
+    """Writes rows side by side, like the llama.cpp reader, and records every call: that
+    reader loads the writer's prompt on each call, even for no rows."""
 
-    def no_writing(*args: object, **kwargs: object) -> None:
-        raise AssertionError("the writer's prompt was loaded for zero rows")
+    many_calls: list[int] = field(default_factory=list)
 
-    monkeypatch.setattr(LLMSurrogate, "propose", no_writing)
+    def generate_many(
+        self, prefix: str, continuation: str, seeds: Sequence[int], **options: object
+    ) -> list[str]:
+        self.many_calls.append(len(seeds))
+        return [self.generate(prefix, continuation, seed=s, **options) for s in seeds]  # type: ignore[arg-type]
 
-    reader = WritingReader(true_value=_loss, rows=["0.71, 1.0e-02"] * 10)
+
+def test_with_no_llm_candidates_the_writer_is_never_run() -> None:
+    reader = _SideBySideWriter(true_value=_loss, rows=["0.71, 1.0e-02"] * 10)
     model = ScriptedChatModel(replies=_replies(1))
     opt = make_optimizer(
         "hybrid", SPACE, seed=0, llm=model, reader=reader, context=CONTEXT, n_warmup=2,
@@ -354,6 +361,6 @@ def test_with_no_llm_candidates_the_writer_is_never_run(monkeypatch: pytest.Monk
     sampler = opt.study.sampler  # type: ignore[attr-defined]
     sampler._mixture._evidence["llm"].extend([1.0] * 5)  # as if the LLM had earned a say
     trials = _run(opt, 6)
-    assert reader.generated == []
+    assert reader.many_calls == []
     assert len(model.received) == 1  # the warm start only: no chat request for candidates
     assert "pool-candidate" in _sources(trials) or "screen-candidate" in _sources(trials)

@@ -103,6 +103,11 @@ class Prediction:
         best = self.codes.slope * best_value + self.codes.offset
         return np.asarray(self.probs @ np.maximum(_CODES - best, 0.0))
 
+    @classmethod
+    def average(cls, predictions: Sequence[Prediction]) -> Prediction:
+        """The mixture of predictions on one scale (an ensemble's members')."""
+        return cls(np.mean([p.probs for p in predictions], axis=0), predictions[0].codes)
+
     def log_likelihood(self, index: int, value: float, floor: float = 1e-3) -> float:
         """Log-probability of the code bin that ``value`` falls in, for candidate ``index``."""
         code = self.codes.code(value)
@@ -202,9 +207,7 @@ class LLMSurrogate:
     ) -> Prediction:
         """Predictive distributions for ``candidates`` given the observed ``history``: the
         average of the members' (:meth:`predict_members`)."""
-        members = self.predict_members(history, candidates)
-        probs = np.mean([m.probs for m in members], axis=0)
-        return Prediction(probs, members[0].codes)
+        return Prediction.average(self.predict_members(history, candidates))
 
     def predict_members(
         self, history: Sequence[Observation], candidates: Sequence[Mapping[str, Any]]
