@@ -17,9 +17,11 @@ from tunesmith.tools._llm_text import (
     ("param", "value", "text"),
     [
         (FloatParam(name="f", low=0.0, high=0.5), 0.3, ".3"),  # LLAMBO printed "0"
-        (FloatParam(name="f", low=0.01, high=0.99), 0.2731, ".273"),
+        (FloatParam(name="f", low=0.01, high=0.99), 0.2731, ".27"),  # 2% of the range
+        (FloatParam(name="f", low=0.0, high=0.05), 0.01234, ".012"),
         (FloatParam(name="f", low=1.0, high=1000.0), 417.36, "417"),
-        (FloatParam(name="f", low=-1.0, high=1.0), -0.001234, "-.00123"),
+        (FloatParam(name="f", low=-1.0, high=1.0), -0.4567, "-.46"),
+        (FloatParam(name="f", low=-1.0, high=1.0), -0.001234, "0"),  # below the resolution
         (FloatParam(name="f", low=1e-5, high=1e-1, log=True), 1.9e-5, "1.9e-5"),
         (FloatParam(name="f", low=1e-5, high=1e-1, log=True), 0.0123, "1.2e-2"),
         (IntParam(name="i", low=1, high=15), 9, "9"),
@@ -27,7 +29,7 @@ from tunesmith.tools._llm_text import (
         (BoolParam(name="b"), True, "true"),
     ],
 )
-def test_values_keep_significant_digits(param: object, value: object, text: str) -> None:
+def test_values_keep_the_digits_their_parameter_needs(param: object, value: object, text: str) -> None:
     assert format_value(param, value) == text
 
 

@@ -1,8 +1,9 @@
 """How the LLM surrogate writes configurations and scores as text (fixing LLAMBO's defects).
 
-* Numbers keep significant digits, not "the decimals of the lower bound": floats get three
-  significant digits (``.0629``, no leading zero), log-scale floats scientific notation
-  (``1.2e-3``), integers stay exact. Few characters, because every digit is a token.
+* Numbers keep the digits their parameter needs, not "the decimals of the lower bound": a
+  linear-scale float resolves 2% of its range (``.27`` on [.01, .99], no leading zero), a
+  log-scale float gets two significant digits in scientific notation (``1.2e-3``), integers
+  stay exact. Few characters, because every digit is a token.
 * Scores are normalised to a two-digit quality code: on the history shown, the worst observed
   score is written ``10`` and the best ``90``, so a candidate can be predicted better than the
   best (up to 99) or worse than the worst (down to 00). Higher is better for every metric.
@@ -49,14 +50,27 @@ def format_value(p: Any, value: Any) -> str:
     if p.log:
         mantissa, exponent = f"{x:.1e}".split("e")
         return f"{mantissa}e{int(exponent)}"  # 1.2e-3, 4.5e1: no padding, no plus sign
+    # A linear scale resolves 2% of the range (or finer): [.01, .99] prints two decimals
+    # (.27), [0, 1000] none (417). Digits past that are tokens the scoring pays for (each
+    # digit is one) and that no surrogate needs: one fewer per value than three significant
+    # digits, 34 -> 29 tokens per RF row (docs/benchmarks.md).
+    return _decimals(x, math.ceil(math.log10(50.0 / (p.high - p.low))))
+
+
+def _decimals(x: float, digits: int) -> str:
+    text = f"{x:.{max(0, digits)}f}"
+    text = text.rstrip("0").rstrip(".") if "." in text else text
+    if text in ("0", "-0", "-"):
+        return "0"
+    # .802, not 0.802: Qwen's tokenizer reads " ." as one token and each digit as one.
+    return text.replace("0.", ".", 1) if text.startswith(("0.", "-0.")) else text
+
+
+def _significant(x: float, digits: int = 3) -> str:
+    """``x`` with ``digits`` significant digits (for a range's bounds)."""
     if x == 0.0:
         return "0"
-    digits = max(0, 2 - math.floor(math.log10(abs(x))))
-    text = f"{x:.{digits}f}"
-    text = text.rstrip("0").rstrip(".") if "." in text else text
-    # .802, not 0.802: Qwen's tokenizer reads " ." as one token and each digit as one, so a
-    # six-parameter row takes 35 tokens instead of 45 (the scoring time is set by the tokens).
-    return text.replace("0.", ".", 1) if text.startswith(("0.", "-0.")) else text
+    return _decimals(x, digits - 1 - math.floor(math.log10(abs(x))))
 
 
 def format_config(space: SearchSpace, config: Mapping[str, Any]) -> str:
@@ -114,7 +128,10 @@ def describe_param(p: Any) -> str:
     """One line for the prompt's list of hyperparameters."""
     if isinstance(p, FloatParam | IntParam):
         kind = "float" if isinstance(p, FloatParam) else "int"
-        low, high = format_value(p, p.low), format_value(p, p.high)
+        if isinstance(p, FloatParam) and not p.log:
+            low, high = _significant(p.low), _significant(p.high)
+        else:
+            low, high = format_value(p, p.low), format_value(p, p.high)
         scale = ", log scale" if p.log else ""
         line = f"{short_name(p.name)}: {kind} in [{low}, {high}]{scale}"
     else:
