@@ -226,7 +226,10 @@ def test_llamacpp_reuses_saved_prefixes_and_matches_a_cold_model(llama_chat: Lla
     cold = score_reader(LlamaCppChat(model_path=llama_chat.model_path))
     cold_grown = cold.score_codes(PREFIX + EXTRA_LINE, continuations)
     assert cold.usage.prompt_tokens == n_tokens(PREFIX + EXTRA_LINE) + tails
-    assert np.allclose(grown, cold_grown, atol=1e-3)
+    # Evaluated in two parts or in one, the prefix goes through different kernels: with
+    # AVX-512 the probabilities differ by up to 0.008; leaving out the extra line moves them
+    # by 0.046.
+    assert np.allclose(grown, cold_grown, atol=0.02)
 
 
 @pytest.mark.llm
