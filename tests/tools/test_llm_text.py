@@ -29,7 +29,9 @@ from tunesmith.tools._llm_text import (
         (BoolParam(name="b"), True, "true"),
     ],
 )
-def test_values_keep_the_digits_their_parameter_needs(param: object, value: object, text: str) -> None:
+def test_values_keep_the_digits_their_parameter_needs(
+    param: object, value: object, text: str
+) -> None:
     assert format_value(param, value) == text
 
 
