@@ -348,3 +348,20 @@ def test_a_claimed_model_serves_its_holder_and_refuses_other_threads(
 def _claimed(model: Any) -> bool:
     with claim(model) as free:
         return free
+
+
+@pytest.mark.llm
+@pytest.mark.parametrize(
+    "row",
+    ["2, .24, .39, .1", ".24, 2", "-.5, 3", "1.8e0, 1.7e-4", "gini, true", "entropy, 12"],
+)
+def test_the_shared_x_colon_splits_rows_where_the_tokenizer_does(
+    llama_chat: LlamaCppChat, row: str
+) -> None:
+    # The LLM surrogate ends each prefix with "x:" and starts each candidate's continuation
+    # with the space after it: the tokens must be those of the whole line.
+    def ids(text: str, bos: bool) -> list[int]:
+        return list(llama_chat.client.tokenize(text.encode(), add_bos=bos, special=False))
+
+    prefix = "columns: a, b\nx: .3, 2\nq: 63\nx:"
+    assert ids(prefix, True) + ids(f" {row}\nq: ", False) == ids(f"{prefix} {row}\nq: ", True)

@@ -33,11 +33,13 @@ class ScriptedReader:
     prefixes: list[str] = field(default_factory=list)
     fail: bool = False
     columns: list[str] = field(default_factory=list)
+    continuations: list[str] = field(default_factory=list)  # the last call's
 
     def score_codes(self, prefix: str, continuations: Sequence[str]) -> np.ndarray:
         if self.fail:
             raise RuntimeError("the LLM server went away")
         self.prefixes.append(prefix)
+        self.continuations = list(continuations)
         self.usage.requests += len(continuations)
         self.usage.prompt_tokens += len(prefix) // 4 + sum(len(c) // 4 for c in continuations)
         codes = np.arange(100, dtype=float)
@@ -47,7 +49,8 @@ class ScriptedReader:
         to_code = self.to_code or self._fit_scale(prefix)
         rows = []
         for text in continuations:
-            line = re.search(r"x: (.*)\n", text)
+            # The candidate's line: what the prefix's last line starts, the continuation ends.
+            line = re.search(r"x: (.*)\n", prefix[prefix.rfind("\n") + 1 :] + text)
             assert line is not None, text
             centre = to_code(self._config(line.group(1)))
             row = np.exp(-0.5 * ((codes - centre) / self.width) ** 2) + 1e-12

@@ -39,7 +39,8 @@ def test_prefix_tells_the_context_and_the_scale() -> None:
     assert "higher is better" in prefix
     assert "- x: float in [0, 1]" in prefix
     assert "configuration (x: x, depth)" in prefix
-    assert prefix.endswith("x: .25, 3\nq: 58\n")  # 0.93 on the 10..90 scale
+    assert prefix.endswith("x: .25, 3\nq: 58\nx:")  # 0.93 on the 10..90 scale
+    assert reader.continuations == [" .5, 3\nq: "]  # "x:", the same for all, is the prefix's
 
 
 def test_prediction_reads_the_code_distribution_in_objective_units() -> None:
@@ -69,7 +70,7 @@ def test_each_member_prompt_only_grows_by_appended_lines() -> None:
     first, second = reader.prefixes[:3], reader.prefixes[3:]
     for old, new in zip(first, second, strict=True):
         assert new.startswith(old)
-        assert new[len(old) :] == "x: .77, 4\nq: 58\n"
+        assert new[len(old) :] == " .77, 4\nq: 58\nx:"
     assert len(set(first)) == 3  # the members show the history in different orders
 
 

@@ -219,12 +219,14 @@ class LLMSurrogate:
         shown = self._shown(history)
         codes = self._scale(shown)
         header = self._header()
-        continuations = [f"x: {format_row(self.space, c)}\nq: " for c in candidates]
+        # Every candidate's line starts "x:", so that goes in the shared prefix: 2 tokens fewer
+        # per candidate, the same tokens (":" and the space after it never merge).
+        continuations = [f" {format_row(self.space, c)}\nq: " for c in candidates]
         if not candidates:
             return [Prediction(np.zeros((0, N_CODES)), codes) for _ in self._members]
         out = []
         for k, member in enumerate(self._members):
-            prefix = header + "".join(self._lines(member, k, shown, codes))
+            prefix = header + "".join(self._lines(member, k, shown, codes)) + "x:"
             probs = np.asarray(self.reader.score_codes(prefix, continuations), dtype=float)
             out.append(Prediction(probs, codes))
         return out
