@@ -4,10 +4,12 @@ Usage: python benchmarks/surrogate_cost.py [--llm SPEC] [--observed 30] [--candi
                                            [--skip-llambo | --llambo-count-only]
                                            [--only-hybrid N_LLM_CANDIDATES]
                                            [--regime both|say|no-say] [--members 2]
+                                           [--iterations 2]
 
 On RF-breast-acc (Bayesmark), with ``--observed`` evaluated random configurations, it times
-tunesmith's hybrid sampler for two consecutive iterations (the second one after one more
-observation, so the prompt caches carry over), with and without LLM-written candidates, with
+tunesmith's hybrid sampler for ``--iterations`` consecutive iterations (each after one more
+observation, so the prompt caches carry over; with more than 2, the median and range of the
+steady iterations 2..N follow), with and without LLM-written candidates, with
 the LLM weighted in (it scores the whole pool) and without a say yet (it scores the GP's choice
 and 3 other candidates, for evidence), and
 one iteration of the LLAMBO-style comparator (benchmarks/_llambo_style.py) scoring the same
@@ -23,6 +25,7 @@ import sys
 import time
 from typing import Any
 
+import numpy as np
 import optuna
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -61,12 +64,15 @@ def ours(
     n_cand: int,
     say: bool,
     members: int = 2,
+    iterations: int = 2,
 ) -> list[dict]:
     problem = get_problem(PROBLEM)
     sampler = hybrid(model, n_llm, n_cand, say, members)
     study = study_with(points[:n_obs], sampler)
     rows = []
-    for it in (1, 2):
+    for it in range(1, iterations + 1):
+        if say:
+            give_say(sampler)
         before = sampler.stats.counts()
         reader_before = _reader_usage(sampler)
         started = time.perf_counter()
@@ -93,6 +99,13 @@ def ours(
             }
         )
         _print(rows[-1])
+    if iterations > 2:
+        steady = sorted(r["seconds"] for r in rows[1:])
+        print(
+            f"| (iterations 2-{iterations}: median {float(np.median(steady)):.1f} s, "
+            f"{steady[0]:.1f}-{steady[-1]:.1f} s) | | | | | | |",
+            flush=True,
+        )
     return rows
 
 
@@ -105,8 +118,15 @@ def hybrid(model: Any, n_llm: int, n_cand: int, say: bool, members: int) -> Hybr
         n_candidates=n_cand, n_llm_candidates=n_llm, n_members=members,
     )  # fmt: skip
     if say:
-        sampler._mixture._evidence["llm"].extend([1.0] * 5)
+        give_say(sampler)
     return sampler
+
+
+def give_say(sampler: HybridSampler) -> None:
+    """Fill the mixture's evidence window as if the LLM had earned its say (again: the real
+    evidence of each told trial would take it away)."""
+    window = sampler._mixture._evidence["llm"]
+    window.extend([1.0] * (window.maxlen or 5))
 
 
 def _reader_usage(sampler: HybridSampler) -> tuple[int, int]:
@@ -159,6 +179,7 @@ def main() -> None:
         "the GP's choice and 3 others)",
     )  # fmt: skip
     parser.add_argument("--members", type=int, default=2, help="prompts in the LLM's ensemble")
+    parser.add_argument("--iterations", type=int, default=2, help="hybrid iterations timed")
     args = parser.parse_args()
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     started = time.perf_counter()
@@ -172,7 +193,10 @@ def main() -> None:
     rows = []
     for say in (True, False) if args.regime == "both" else (args.regime == "say",):
         for n_llm in (2, 0) if args.only_hybrid is None else (args.only_hybrid,):
-            rows += ours(model, points, args.observed, n_llm, args.candidates, say, args.members)
+            rows += ours(
+                model, points, args.observed, n_llm, args.candidates, say, args.members,
+                args.iterations,
+            )  # fmt: skip
     if not args.skip_llambo:
         rows.append(llambo(model, points, args.observed, args.candidates, args.llambo_count_only))
     print(f"load average at end: {os.getloadavg()[0]:.2f}")
