@@ -147,3 +147,32 @@ def test_default_random_evaluates_the_default_right_after_the_initial_points() -
     assert rows[3].params == problem.default_config
     assert not rows[3].initial
     assert len({json.dumps(r.params, sort_keys=True) for r in rows}) == 6
+
+
+def test_warm_hybrid_brings_the_hybrid_and_its_controls() -> None:
+    assert expand_controls(["hybrid-warm"]) == [
+        "hybrid-warm", "hybrid", "hybrid-permuted", "default+random",
+    ]  # fmt: skip
+
+
+def test_warm_hybrid_starts_from_the_default_and_the_llms_proposals(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from tunesmith.evaluation.bayesmark import _methods
+    from tunesmith.llm.testing import ScriptedChatModel
+
+    problem = get_problem("DT-wine-acc")
+    proposed = [
+        {"max_depth": 3 + i, "min_samples_split": 0.2, "min_samples_leaf": 0.05,
+         "min_weight_fraction_leaf": 0.02, "max_features": 0.5, "min_impurity_decrease": 0.0}
+        for i in range(2)
+    ]  # fmt: skip
+    chat = ScriptedChatModel(replies=[json.dumps({"configs": proposed})] * 20)
+    monkeypatch.setitem(_methods._LLM, "model", chat)  # the LLM edge: a scripted chat model
+    rows = run_cell(problem.name, "hybrid-warm", 0, 3, 5)
+    assert [r.params for r in rows[:3]] == [problem.default_config, *proposed]
+    assert not any(r.initial for r in rows)  # no shared initial points
+    shared = initial_points(problem, 0, 3)
+    assert all(r.params not in shared for r in rows)
+    assert len(rows) == 5
+    assert all(r.loss is not None for r in rows)

@@ -17,6 +17,11 @@ is never reported without them (DESIGN.md, decision 8):
 * ``default+random``: the problem's default configuration evaluated right after the shared
   initial points, then random search: what a warm start has to beat to be worth its cost.
 
+``hybrid-warm`` is the hybrid as the agent runs it: no shared initial points, its first
+``n_init`` trials are its own LLM warm start (the default configuration first, then the LLM's
+zero-shot proposals). Its controls are ``hybrid`` (the same sampler from the shared random
+points) and, through it, ``hybrid-permuted`` and ``default+random``.
+
 **Peers.** ``smac`` (SMAC3, in process) and ``hebo`` (HEBO, from its own environment) wrap
 other libraries' optimisers (``_peers.py``); ``Method.unavailable`` says how to install a
 missing one, and ``bench hpo`` checks it before any work.
@@ -66,6 +71,8 @@ class Method:
             the shared initial points into it, then asks and tells until the budget is spent.
         controls: Names of registered methods always run with this one (see the module docs).
         after_init: Configurations to evaluate right after the shared initial points.
+        own_init: The method makes its own first ``n_init`` points; the runner enqueues no
+            shared initial points into it.
         unavailable: Says why the method cannot run here (a peer's package is missing), or
             returns None when it can.
     """
@@ -78,6 +85,7 @@ class Method:
         default=None, repr=False
     )
     unavailable: Callable[[], str | None] | None = dataclasses.field(default=None, repr=False)
+    own_init: bool = False
 
 
 _METHODS: dict[str, Method] = {}
@@ -134,24 +142,32 @@ def method(name: str, *, controls: tuple[str, ...] = (), **options: Any) -> Meth
     return Method(name, info.summary, build, controls)
 
 
-def llm_method(name: str, *, permute: bool = False, **options: Any) -> Method:
-    """An LLM sampler (``"llm"`` or ``"hybrid"``) told the problem's context."""
+def llm_method(name: str, *, permute: bool = False, warm: bool = False, **options: Any) -> Method:
+    """An LLM sampler (``"llm"`` or ``"hybrid"``) told the problem's context; ``warm``: it
+    starts from its own LLM warm start instead of the shared initial points."""
     from tunesmith.tools import OPTIMIZERS
 
-    label = f"{name}-permuted" if permute else name
-    controls = () if permute else (f"{name}-permuted", "default+random")
+    controls: tuple[str, ...]
+    if warm:
+        label, controls = f"{name}-warm", (name,)
+    else:
+        label = f"{name}-permuted" if permute else name
+        controls = () if permute else (f"{name}-permuted", "default+random")
 
     def build(problem: BayesmarkProblem, seed: int, n_init: int) -> AskTell:
         from tunesmith.evaluation.bayesmark._context import problem_context
         from tunesmith.tools import make_optimizer
 
+        extra: dict[str, Any] = {"defaults": problem.default_config} if warm else {}
         return make_optimizer(
             name, problem.space, seed=seed, llm=_llm_model(), context=problem_context(problem),
-            n_warmup=n_init, permute_scores=permute, **options,
+            n_warmup=n_init, permute_scores=permute, **extra, **options,
         )  # fmt: skip
 
     summary = OPTIMIZERS[name].summary + (" (control: scores permuted)" if permute else "")
-    return Method(label, summary, build, controls)
+    if warm:
+        summary += " (its own LLM warm start instead of the shared initial points)"
+    return Method(label, summary, build, controls, own_init=warm)
 
 
 def _default_random() -> Method:
@@ -181,6 +197,7 @@ def _builtin() -> list[Method]:
         llm_method("hybrid"),
         llm_method("llm"),
         llm_method("hybrid", permute=True),
+        llm_method("hybrid", warm=True),
         llm_method("llm", permute=True),
         _default_random(),
         *peer_methods(),
@@ -213,10 +230,15 @@ def list_methods() -> list[str]:
 
 
 def expand_controls(names: list[str]) -> list[str]:
-    """``names`` followed by the controls they require, each once, in order."""
+    """``names``, each followed by the controls it requires (and theirs), each name once."""
     out: list[str] = []
+
+    def add(name: str) -> None:
+        if name not in out:
+            out.append(name)
+            for control in get_method(name).controls:
+                add(control)
+
     for name in names:
-        for n in (name, *get_method(name).controls):
-            if n not in out:
-                out.append(n)
+        add(name)
     return out

@@ -83,7 +83,8 @@ def _evaluate(problem: BayesmarkProblem, params: dict[str, Any]) -> tuple[float,
 def run_cell(
     problem_name: str, method_name: str, seed: int, n_init: int, n_trials: int
 ) -> list[Evaluation]:
-    """Run one cell: enqueue the shared initial points, then ask/tell up to ``n_trials``.
+    """Run one cell: enqueue the shared initial points (unless the method makes its own),
+    then ask/tell up to ``n_trials``.
 
     Args:
         problem_name: A Bayesmark problem name.
@@ -102,7 +103,8 @@ def run_cell(
     problem = get_problem(problem_name)
     method = get_method(method_name)
     opt = method.build(problem, _stream(seed, problem.name, "opt"), n_init)
-    for config in initial_points(problem, seed, n_init):
+    shared = not method.own_init
+    for config in initial_points(problem, seed, n_init) if shared else []:
         opt.enqueue(config)
     for config in method.after_init(problem) if method.after_init else []:
         opt.enqueue(config)
@@ -128,7 +130,7 @@ def run_cell(
                     method=method_name,
                     seed=seed,
                     index=index,
-                    initial=index < n_init,
+                    initial=shared and index < n_init,
                     params=spec.params,
                     loss=loss,
                     generalization=gen,
