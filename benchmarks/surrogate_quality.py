@@ -133,6 +133,7 @@ def main() -> None:
     model = None if args.no_llm else load(args.llm)
     saved = _read_rows(args.rows)
     rows: list[dict] = []
+    ran = False
     for name in args.problems.split(","):
         for seed in (int(s) for s in args.seeds.split(",")):
             part = [r for r in saved if (r["problem"], r["seed"]) == (name, seed)]
@@ -140,10 +141,12 @@ def main() -> None:
                 part = [{"problem": name, "seed": seed, **r}
                         for r in run(model, name, seed, observed, args.test)]  # fmt: skip
                 _append_rows(args.rows, part)
+                ran = True
             rows += part
             print(name, seed, [(r["method"], r["n"], round(r["spearman"], 2)) for r in part],
                   flush=True)  # fmt: skip
-    print(f"\nload average: {os.getloadavg()[0]:.2f}\n")
+    if ran:  # rows read back from --rows were measured at another time
+        print(f"\nload average: {os.getloadavg()[0]:.2f}\n")
     table: dict[tuple[str, int], list[dict]] = defaultdict(list)
     for r in rows:
         table[(r["method"], r["n"])].append(r)
