@@ -82,7 +82,28 @@ def test_hybrid_warm_starts_with_the_default_then_scores_llm_and_tpe_candidates(
     counts = trials[-1].system_attrs["tunesmith:sampler"]
     assert counts["llm_requests"] >= 9 + reader.usage.requests  # proposals + scoring
     assert counts["llm_failures"] == 0
+    assert (counts["warm_start_asked"], counts["warm_start_usable"]) == (2, 2)
     assert min(t.value for t in trials) < 0.01
+
+
+def test_a_warm_start_that_only_repeats_the_default_is_counted_and_said(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # What the embedded 0.5B model does on Bayesmark: every proposal is the default it is shown.
+    default = {"x": 0.5, "lr": 0.1}
+    model = ScriptedChatModel(replies=[json.dumps({"configs": [default, default]})] * 5)
+    opt = make_optimizer(
+        "hybrid", SPACE, seed=0, llm=model, reader=_perfect(), context=CONTEXT,
+        defaults=default, n_warmup=3,
+    )  # fmt: skip
+    with caplog.at_level("INFO", logger="tunesmith.tools._llm_sampler"):
+        trials = _run(opt, 3)
+    assert trials[0].params == default
+    assert _sources(trials)[1:] == ["fallback", "fallback"]
+    assert len({json.dumps(t.params, sort_keys=True) for t in trials}) == 3
+    counts = trials[-1].system_attrs["tunesmith:sampler"]
+    assert (counts["warm_start_asked"], counts["warm_start_usable"]) == (2, 0)
+    assert "0 of 2 proposed configurations usable" in caplog.text
 
 
 def test_the_mixture_trusts_the_surrogate_that_predicted_recent_trials_better() -> None:

@@ -44,6 +44,8 @@ class SamplerStats:
     consecutive_failures: int = 0
     sources: dict[str, int] = field(default_factory=dict)
     scoring: ScoringUsage = field(default_factory=usage_snapshot)  # what scoring cost in all
+    warm_asked: int = 0  # warm-start configurations asked of the LLM (the default not counted)
+    warm_usable: int = 0  # of those, valid and unlike the default and each other
 
     def failed(self, exc: Exception) -> None:
         self.failures += 1
@@ -72,6 +74,8 @@ class SamplerStats:
             + u.completion_tokens,
             "llm_seconds": round(sum(c.latency_s for c in self.calls) + u.seconds, 3),
             "llm_failures": self.failures + sum(not c.ok for c in self.calls),
+            "warm_start_asked": self.warm_asked,
+            "warm_start_usable": self.warm_usable,
         }
 
 

@@ -277,16 +277,33 @@ class HybridSampler(BaseSampler):
         if key not in self._warm:
             # A chat request under the configuration's JSON schema: with no examples in the
             # prompt, the 0.5B model does not keep to the bare row format.
+            default = self._default(key, sub)
             self._warm[key] = _llm_propose.warm_start(
                 model, sub, self._context(key), self.n_warmup,
-                direction=direction, default=self._default(key, sub), calls=self.stats.calls,
+                direction=direction, default=default, calls=self.stats.calls,
             )  # fmt: skip
             self.stats.succeeded()
+            self._count_warm_start(key, sub, default)
         tried = {format_config(sub, o.params) for o in history}
         for config in self._warm[key]:
             if format_config(sub, config) not in tried:
                 return config
         return None
+
+    def _count_warm_start(self, key: Any, sub: SearchSpace, default: Any) -> None:
+        """Count (and say) how many of the LLM's warm-start proposals were usable."""
+        first = len(_llm_propose.usable(sub, [default])) if default is not None else 0
+        asked = max(0, self.n_warmup - first)
+        got = len(self._warm[key]) - first
+        self.stats.warm_asked += asked
+        self.stats.warm_usable += got
+        if got < asked:
+            logger.info(
+                "LLM warm start%s: %d of %d proposed configurations usable (the others were "
+                "invalid, or repeated %s); the fallback sampler fills the other warm-up trials",
+                f" for {key}" if key else "", got, asked,
+                "the default or each other" if first else "each other",
+            )  # fmt: skip
 
     def _over_budget(self, key: Any, history: list[Any]) -> bool:
         """Whether the next LLM step would take the LLM past ``max_llm_share`` of the wall
