@@ -293,7 +293,7 @@ class HybridSampler(BaseSampler):
     def _count_warm_start(self, key: Any, sub: SearchSpace, default: Any) -> None:
         """Count (and say) how many of the LLM's warm-start proposals were usable."""
         first = len(_llm_propose.usable(sub, [default])) if default is not None else 0
-        asked = max(0, self.n_warmup - first)
+        asked = self.n_warmup - first  # n_warmup >= 1 here, and first <= 1
         got = len(self._warm[key]) - first
         self.stats.warm_asked += asked
         self.stats.warm_usable += got

@@ -60,7 +60,7 @@ def format_value(p: Any, value: Any) -> str:
 def _decimals(x: float, digits: int) -> str:
     text = f"{x:.{max(0, digits)}f}"
     text = text.rstrip("0").rstrip(".") if "." in text else text
-    if text in ("0", "-0", "-"):
+    if text in ("0", "-0"):
         return "0"
     # .802, not 0.802: Qwen's tokenizer reads " ." as one token and each digit as one.
     return text.replace("0.", ".", 1) if text.startswith(("0.", "-0.")) else text
