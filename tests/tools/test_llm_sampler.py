@@ -96,7 +96,7 @@ def test_a_warm_start_that_only_repeats_the_default_is_counted_and_said(
         "hybrid", SPACE, seed=0, llm=model, reader=_perfect(), context=CONTEXT,
         defaults=default, n_warmup=3,
     )  # fmt: skip
-    with caplog.at_level("INFO", logger="tunesmith.tools._llm_sampler"):
+    with caplog.at_level("INFO", logger="tunesmith.tools._llm_propose"):
         trials = _run(opt, 3)
     assert trials[0].params == default
     assert _sources(trials)[1:] == ["fallback", "fallback"]

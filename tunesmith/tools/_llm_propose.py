@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
     from tunesmith.llm import LLMCall
+    from tunesmith.tools._llm_pool import SamplerStats
     from tunesmith.tools._llm_surrogate import SurrogateContext
 
 logger = logging.getLogger(__name__)
@@ -116,6 +117,69 @@ def warm_start(
         default=format_config(space, first[0]) if first else "",
     )
     return (first + usable(space, _ask(model, space, prompt, k - len(first), calls), first))[:k]
+
+
+class WarmStarts:
+    """Each branch's warm-start configurations, asked of the LLM once per branch: the default
+    first, then the LLM's zero-shot proposals, each tried once.
+
+    Args:
+        k: Warm-start trials per branch (the sampler's ``n_warmup``).
+    """
+
+    def __init__(self, k: int) -> None:
+        self.k = k
+        self._configs: dict[Any, list[dict[str, Any]]] = {}
+
+    def asked(self, key: Any) -> bool:
+        """Whether branch ``key``'s proposals are in hand (then the next one costs nothing)."""
+        return key in self._configs
+
+    def next_config(
+        self,
+        model: BaseChatModel,
+        key: Any,
+        space: SearchSpace,
+        context: SurrogateContext,
+        history: Sequence[Observation],
+        *,
+        direction: Direction,
+        default: Mapping[str, Any] | None,
+        stats: SamplerStats,
+    ) -> dict[str, Any] | None:
+        """The first warm-start configuration not yet in ``history``; None once all were tried
+        (the fallback sampler fills the branch's other warm-up trials)."""
+        if key not in self._configs:
+            # A chat request under the configuration's JSON schema: with no examples in the
+            # prompt, the 0.5B model does not keep to the bare row format.
+            self._configs[key] = warm_start(
+                model, space, context, self.k,
+                direction=direction, default=default, calls=stats.calls,
+            )  # fmt: skip
+            stats.succeeded()
+            self._count(key, space, default, stats)
+        tried = {format_config(space, o.params) for o in history}
+        for config in self._configs[key]:
+            if format_config(space, config) not in tried:
+                return config
+        return None
+
+    def _count(
+        self, key: Any, space: SearchSpace, default: Mapping[str, Any] | None, stats: SamplerStats
+    ) -> None:
+        """Count (and say) how many of the LLM's proposals were usable."""
+        first = len(usable(space, [default])) if default is not None else 0
+        asked = self.k - first  # k >= 1 here, and first <= 1
+        got = len(self._configs[key]) - first
+        stats.warm_asked += asked
+        stats.warm_usable += got
+        if got < asked:
+            logger.info(
+                "LLM warm start%s: %d of %d proposed configurations usable (the others were "
+                "invalid, or repeated %s); the fallback sampler fills the other warm-up trials",
+                f" for {key}" if key else "", got, asked,
+                "the default or each other" if first else "each other",
+            )  # fmt: skip
 
 
 def candidates(

@@ -37,7 +37,7 @@ from tunesmith.tools._llm_pool import (
     usage_snapshot,
 )
 from tunesmith.tools._llm_surrogate import LLMSurrogate, SurrogateContext
-from tunesmith.tools._llm_text import Observation, format_config
+from tunesmith.tools._llm_text import Observation
 from tunesmith.tools._mixture import Mixture
 from tunesmith.tools._samplers import fallback_sampler, gp_chooser
 
@@ -132,7 +132,7 @@ class HybridSampler(BaseSampler):
         self._chooser = gp_chooser(space, seed)
         self._model: Any = None
         self._surrogates: dict[Any, LLMSurrogate] = {}
-        self._warm: dict[Any, list[dict[str, Any]]] = {}
+        self._warm = _llm_propose.WarmStarts(n_warmup)
         self._mixture = Mixture(window=window, llm_only=not use_gp)
 
     def __getstate__(self) -> dict[str, Any]:
@@ -208,7 +208,10 @@ class HybridSampler(BaseSampler):
         if model is None:
             return None, "fallback"
         if len(history) < self.n_warmup:
-            config = self._warm_config(model, key, sub, history, _direction(study))
+            config = self._warm.next_config(
+                model, key, sub, self._context(key), history,
+                direction=_direction(study), default=self._default(key, sub), stats=self.stats,
+            )  # fmt: skip
             return config, "llm-warm-start"
         if len(history) < 2:
             return None, "fallback"
@@ -271,45 +274,11 @@ class HybridSampler(BaseSampler):
         self._mixture.witness(trial.number, surrogate, sub, history, [config, *others], self.seed)
         return dict(drawn)
 
-    def _warm_config(
-        self, model: Any, key: Any, sub: SearchSpace, history: list[Any], direction: Any
-    ) -> dict[str, Any] | None:
-        if key not in self._warm:
-            # A chat request under the configuration's JSON schema: with no examples in the
-            # prompt, the 0.5B model does not keep to the bare row format.
-            default = self._default(key, sub)
-            self._warm[key] = _llm_propose.warm_start(
-                model, sub, self._context(key), self.n_warmup,
-                direction=direction, default=default, calls=self.stats.calls,
-            )  # fmt: skip
-            self.stats.succeeded()
-            self._count_warm_start(key, sub, default)
-        tried = {format_config(sub, o.params) for o in history}
-        for config in self._warm[key]:
-            if format_config(sub, config) not in tried:
-                return config
-        return None
-
-    def _count_warm_start(self, key: Any, sub: SearchSpace, default: Any) -> None:
-        """Count (and say) how many of the LLM's warm-start proposals were usable."""
-        first = len(_llm_propose.usable(sub, [default])) if default is not None else 0
-        asked = self.n_warmup - first  # n_warmup >= 1 here, and first <= 1
-        got = len(self._warm[key]) - first
-        self.stats.warm_asked += asked
-        self.stats.warm_usable += got
-        if got < asked:
-            logger.info(
-                "LLM warm start%s: %d of %d proposed configurations usable (the others were "
-                "invalid, or repeated %s); the fallback sampler fills the other warm-up trials",
-                f" for {key}" if key else "", got, asked,
-                "the default or each other" if first else "each other",
-            )  # fmt: skip
-
     def _over_budget(self, key: Any, history: list[Any]) -> bool:
         """Whether the next LLM step would take the LLM past ``max_llm_share`` of the wall
         time (cached warm-start proposals cost nothing and are always allowed)."""
         allowed = self._share.allows_step(self._llm_seconds())  # the clock starts on trial 1
-        if self.llm is None or (key in self._warm and len(history) < self.n_warmup):
+        if self.llm is None or (self._warm.asked(key) and len(history) < self.n_warmup):
             return False
         return not allowed
 
