@@ -45,7 +45,7 @@ class ScriptedReader:
         codes = np.arange(100, dtype=float)
         header = re.search(r"configuration \(x: (.*?)\)", prefix)
         assert header is not None, prefix
-        self.columns = header.group(1).split(", ")
+        self.columns = header.group(1).split(",")
         to_code = self.to_code or self._fit_scale(prefix)
         rows = []
         for text in continuations:
@@ -67,7 +67,7 @@ class ScriptedReader:
         return lambda c: float(np.clip(slope * true_value(c) + offset, 0, 99))
 
     def _config(self, row: str) -> dict[str, float]:
-        return {k: float(v) for k, v in zip(self.columns, row.split(", "), strict=True)}
+        return {k: float(v) for k, v in zip(self.columns, row.split(","), strict=True)}
 
 
 @dataclass

@@ -38,9 +38,9 @@ def test_prefix_tells_the_context_and_the_scale() -> None:
     assert "455 rows" in prefix
     assert "higher is better" in prefix
     assert "- x: float in [0, 1]" in prefix
-    assert "configuration (x: x, depth)" in prefix
-    assert prefix.endswith("x: .25, 3\nq: 58\nx:")  # 0.93 on the 10..90 scale
-    assert reader.continuations == [" .5, 3\nq: "]  # "x:", the same for all, is the prefix's
+    assert "configuration (x: x,depth)" in prefix
+    assert prefix.endswith("x: .25,3\nq: 58\nx:")  # 0.93 on the 10..90 scale
+    assert reader.continuations == [" .5,3\nq: "]  # "x:", the same for all, is the prefix's
 
 
 def test_prediction_reads_the_code_distribution_in_objective_units() -> None:
@@ -70,7 +70,7 @@ def test_each_member_prompt_only_grows_by_appended_lines() -> None:
     first, second = reader.prefixes[:3], reader.prefixes[3:]
     for old, new in zip(first, second, strict=True):
         assert new.startswith(old)
-        assert new[len(old) :] == " .77, 4\nq: 58\nx:"
+        assert new[len(old) :] == " .77,4\nq: 58\nx:"
     assert len(set(first)) == 3  # the members show the history in different orders
 
 
@@ -83,7 +83,7 @@ def test_a_new_best_outside_the_scale_rescales_the_history() -> None:
         [*history, Observation(2, {"x": 0.3, "depth": 2}, 0.1)], [{"x": 0.5, "depth": 1}]
     )
     assert reader.prefixes[1].count("q: 90") == 1
-    assert "x: .3, 2\nq: 90" in reader.prefixes[1]
+    assert "x: .3,2\nq: 90" in reader.prefixes[1]
 
 
 def test_permuted_control_shows_the_same_configurations_with_shuffled_scores() -> None:
@@ -160,7 +160,7 @@ def test_past_the_cap_the_prompt_is_cut_once_then_appended_to() -> None:
         lines.append(reader.prefixes[-1].count("\nq: "))
     assert lines == [8, 6, 7, 8]  # cut to 6 at the 9th point, then appended to
     assert reader.prefixes[2].startswith(reader.prefixes[1])
-    assert "x: .01, 1\n" in reader.prefixes[1]  # the best point (0.1) is kept
+    assert "x: .01,1\n" in reader.prefixes[1]  # the best point (0.1) is kept
 
 
 class _OrderReader:

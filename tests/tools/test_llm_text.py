@@ -90,8 +90,9 @@ def test_rows_round_trip_and_bad_rows_are_refused() -> None:
     )
     config = {"depth": 4, "lr": 0.0123, "criterion": "entropy", "bootstrap": False}
     row = format_row(space, config)
-    assert row == "4, 1.2e-2, entropy, false"
+    assert row == "4,1.2e-2,entropy,false"
     assert parse_row(space, row) == {**config, "lr": 0.012, "depth": 4.0}
+    assert parse_row(space, "4, 1.2e-2 ,entropy, false") == parse_row(space, row)
     assert parse_row(space, "4, 0.01, entropy") is None  # a value is missing
     assert parse_row(space, "4, fast, entropy, false") is None
     assert parse_row(space, "4, 0.01, log_loss, false") is None

@@ -268,7 +268,7 @@ class LLMSurrogate:
                 "surrogate_prefix",
                 context=self.context.describe(self.direction),
                 params=[describe_param(p) for p in self.space.params],
-                columns=", ".join(short_name(p.name) for p in self.space.params),
+                columns=",".join(short_name(p.name) for p in self.space.params),
                 metric=self.context.metric,
             )
             + "\n"

@@ -84,15 +84,20 @@ def format_config(space: SearchSpace, config: Mapping[str, Any]) -> str:
 
 def format_row(space: SearchSpace, config: Mapping[str, Any]) -> str:
     """The values alone, comma-separated in the space's order (half the tokens of
-    :func:`format_config`; the prompt names the columns once)."""
-    return ", ".join(format_value(p, config[p.name]) for p in space.params if p.name in config)
+    :func:`format_config`; the prompt names the columns once).
+
+    No space after the commas: Qwen's tokenizer never merges a space with the digit after it,
+    so ", " costs one token more per value than ",": 28 -> 23 tokens per RF row.
+    """
+    return ",".join(format_value(p, config[p.name]) for p in space.params if p.name in config)
 
 
 def parse_row(space: SearchSpace, row: str) -> dict[str, Any] | None:
     """The configuration a row of :func:`format_row` writes, or None if it does not parse.
 
-    Values are not clipped here (see ``SearchSpace.clip``); a wrong count, a non-number for a
-    numeric parameter, or an unknown choice gives None.
+    Spaces around the commas are allowed. Values are not clipped here (see
+    ``SearchSpace.clip``); a wrong count, a non-number for a numeric parameter, or an unknown
+    choice gives None.
     """
     parts = [part.strip() for part in row.strip().split(",")]
     if len(parts) != len(space.params):
