@@ -4,14 +4,15 @@ Usage: python benchmarks/surrogate_cost.py [--llm SPEC] [--observed 30] [--candi
                                            [--skip-llambo | --llambo-count-only]
                                            [--only-hybrid N_LLM_CANDIDATES]
                                            [--regime both|say|no-say] [--members 2]
-                                           [--iterations 2]
+                                           [--iterations 2] [--refine 3|all]
 
 On RF-breast-acc (Bayesmark), with ``--observed`` evaluated random configurations, it times
 tunesmith's hybrid sampler for ``--iterations`` consecutive iterations (each after one more
 observation, so the prompt caches carry over; with more than 2, the median and range of the
 steady iterations 2..N follow), with and without LLM-written candidates, with
-the LLM weighted in (it scores the whole pool) and without a say yet (it scores the GP's choice
-and 3 other candidates, for evidence), and
+the LLM weighted in (its first prompt scores the whole pool, the others the first's
+``--refine`` best) and without a say yet (it scores the GP's choice and 3 other candidates, for
+evidence), and
 one iteration of the LLAMBO-style comparator (benchmarks/_llambo_style.py) scoring the same
 candidates. Prints a markdown table: LLM requests, prompt tokens sent, prompt tokens the model
 evaluated (known for the score reader), completion tokens, wall seconds.
@@ -65,9 +66,10 @@ def ours(
     say: bool,
     members: int = 2,
     iterations: int = 2,
+    refine: int | None = 3,
 ) -> list[dict]:
     problem = get_problem(PROBLEM)
-    sampler = hybrid(model, n_llm, n_cand, say, members)
+    sampler = hybrid(model, n_llm, n_cand, say, members, refine)
     study = study_with(points[:n_obs], sampler)
     rows = []
     for it in range(1, iterations + 1):
@@ -88,7 +90,9 @@ def ours(
         rows.append(
             {
                 "method": f"hybrid, LLM {'with' if say else 'without'} a say, {n_llm} "
-                f"LLM-written candidates, {members} prompt(s), iteration {it}",
+                f"LLM-written candidates, {members} prompt(s)"
+                + (f" (the others rescore {refine})" if say and members > 1 and refine else "")
+                + f", iteration {it}",
                 "source": source.get("source"),
                 "requests": after["llm_requests"] - before["llm_requests"],
                 "sent": (after["prompt_tokens"] - before["prompt_tokens"])
@@ -109,13 +113,15 @@ def ours(
     return rows
 
 
-def hybrid(model: Any, n_llm: int, n_cand: int, say: bool, members: int) -> HybridSampler:
+def hybrid(
+    model: Any, n_llm: int, n_cand: int, say: bool, members: int, refine: int | None = 3
+) -> HybridSampler:
     """The hybrid sampler on PROBLEM; ``say``: as if the LLM had earned a say (it scores the
-    whole pool; the mixture's state)."""
+    whole pool; the mixture's state); ``refine``: its ``n_refine``."""
     problem = get_problem(PROBLEM)
     sampler = HybridSampler(
         problem.space, llm=model, context=problem_context(problem), seed=0,
-        n_candidates=n_cand, n_llm_candidates=n_llm, n_members=members,
+        n_candidates=n_cand, n_llm_candidates=n_llm, n_members=members, n_refine=refine,
     )  # fmt: skip
     if say:
         give_say(sampler)
@@ -180,7 +186,13 @@ def main() -> None:
     )  # fmt: skip
     parser.add_argument("--members", type=int, default=2, help="prompts in the LLM's ensemble")
     parser.add_argument("--iterations", type=int, default=2, help="hybrid iterations timed")
+    parser.add_argument(
+        "--refine", default="3",
+        help="with a say, the prompts after the first rescore the first's N best (the "
+        "sampler's n_refine); 'all': every prompt scores the whole pool",
+    )  # fmt: skip
     args = parser.parse_args()
+    refine = None if args.refine == "all" else int(args.refine)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     started = time.perf_counter()
     points = observations(args.observed)
@@ -195,7 +207,7 @@ def main() -> None:
         for n_llm in (2, 0) if args.only_hybrid is None else (args.only_hybrid,):
             rows += ours(
                 model, points, args.observed, n_llm, args.candidates, say, args.members,
-                args.iterations,
+                args.iterations, refine,
             )  # fmt: skip
     if not args.skip_llambo:
         rows.append(llambo(model, points, args.observed, args.candidates, args.llambo_count_only))

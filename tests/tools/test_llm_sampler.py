@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -288,6 +289,40 @@ def test_until_the_llm_has_a_say_it_scores_the_gps_choice_and_three_others() -> 
     assert np.allclose(llm.probs[0], again.probs[0])
 
 
+def test_with_a_say_the_other_prompt_rescores_only_the_first_prompts_best() -> None:
+    from tunesmith.tools._llm_surrogate import LLMSurrogate
+    from tunesmith.tools._llm_text import Observation
+    from tunesmith.tools._mixture import Mixture
+
+    class TwoMinds(ScriptedReader):
+        """Perfect, but every second call (the second prompt's) predicts 6 codes higher."""
+
+        def score_codes(self, prefix: str, continuations: Sequence[str]) -> np.ndarray:
+            probs = super().score_codes(prefix, continuations)
+            return np.roll(probs, 6, axis=1) if len(self.prefixes) % 2 == 0 else probs
+
+    history = [Observation(n, c, _loss(c)) for n, c in enumerate(SPACE.sample(6, seed=0))]
+    pool = SPACE.sample(10, seed=1)
+    chosen, requests = {}, {}
+    for n_refine in (3, None):
+        # The prompts rank alike, so the cascade must choose what the whole ensemble would.
+        reader = TwoMinds(true_value=_loss)
+        surrogate = LLMSurrogate(reader, SPACE, CONTEXT, n_members=2)
+        mixture = Mixture(n_refine=n_refine)
+        mixture._evidence["llm"].extend([1.0] * 5)  # as if the LLM had earned a say
+        chosen[n_refine] = mixture.choose(6, surrogate, SPACE, history, pool, seed=0)
+        requests[n_refine] = reader.usage.requests
+        if n_refine == 3:
+            assert len(reader.continuations) == 3  # the second prompt's call: three rows
+            llm, index = mixture._pending[6]["llm"]
+            assert llm.probs.shape[0] == len(pool)  # the evidence's reference is the pool
+            one, two = surrogate.predict_members(history, [pool[chosen[3]]])
+            assert not np.allclose(one.probs[0], two.probs[0])
+            assert np.allclose(llm.probs[index], (one.probs[0] + two.probs[0]) / 2)
+    assert requests == {3: 10 + 3, None: 10 + 10}
+    assert chosen[3] == chosen[None]
+
+
 def test_the_gp_screens_draws_the_llm_never_scores() -> None:
     from tunesmith.tools._llm_surrogate import LLMSurrogate
     from tunesmith.tools._llm_text import Observation
@@ -348,10 +383,15 @@ def test_the_time_share_counts_the_next_step_before_it_is_taken() -> None:
         "hybrid", SPACE, seed=0, llm=ScriptedChatModel(replies=_replies(30)), reader=reader,
         context=CONTEXT, n_warmup=2, max_llm_share=0.5,
     )  # fmt: skip
-    sources = _sources(_run(opt, 6))
-    # The warm start is one chat request for both proposals; the first scoring step costs
-    # 10 s of LLM time (two prompts) in well under a second of wall time; from then on, a
-    # second step would take the LLM far past half the wall time, so none is taken.
+    for _ in range(6):  # each trial takes half a second, like a (fast) real one
+        spec = opt.ask()
+        time.sleep(0.5)
+        opt.tell(TrialResult.complete(spec, _loss(spec.params)))
+    sources = _sources(opt.study.trials)
+    # The warm start is one chat request for both proposals (its milliseconds are well within
+    # half the trials' wall time, even on a busy machine); the first scoring step costs 10 s
+    # of LLM time (two prompts) in about a second of wall time; from then on, a second step
+    # would take the LLM far past half the wall time, so none is taken.
     assert sources[:2] == ["llm-warm-start"] * 2
     assert sources[2] in {"gp-llm-scored", "llm-candidate", "pool-candidate", "screen-candidate"}
     assert sources[3:] == ["fallback-budget"] * 3

@@ -7,9 +7,10 @@ Per trial (in the branch of a conditional space that the trial's fixed parameter
 2. **Candidates.** ``n_llm_candidates`` target-conditioned LLM proposals, pooled with TPE draws
    and uniform draws up to ``n_candidates``, so the pool never collapses onto the bounds.
 3. **Scoring.** The LLM surrogate's predictive distribution (one pass per candidate and
-   prompt) and, in the hybrid, a GP's, mixed with weights that follow each surrogate's
-   log-likelihood of the last ``window`` trials, scored before they were observed. The
-   candidate with the largest expected improvement is returned.
+   prompt; the prompts after the first score only the first's ``n_refine`` best) and, in
+   the hybrid, a GP's, mixed with weights that follow each surrogate's log-likelihood of the
+   last ``window`` trials, scored before they were observed. The candidate with the largest
+   expected improvement is returned.
 
 Without an LLM, or after ``max_failures`` LLM failures in a row, every trial goes to the
 fallback sampler (Optuna's GP sampler; TPE on a conditional space). Per-trial provenance and
@@ -71,6 +72,9 @@ class HybridSampler(BaseSampler):
             pool (the LLM's cost stays ``n_candidates``, the GP searches wider).
         n_llm_candidates: How many of the pool the LLM writes.
         n_members: Differently ordered prompts in the LLM surrogate's ensemble.
+        n_refine: While the LLM has a say, the ensemble's first prompt scores the whole pool
+            and the others only its ``n_refine`` best by expected improvement, which the
+            choice is made among (None: every prompt scores the whole pool).
         history_cap: Most history points shown to the LLM.
         alpha: Exploration of the LLM's target score (LLAMBO's alpha).
         use_gp: Mix in the GP (False: the LLM surrogate alone, :class:`LLMSampler`).
@@ -99,6 +103,7 @@ class HybridSampler(BaseSampler):
         n_screen: int = 200,
         n_llm_candidates: int = 2,
         n_members: int = 2,
+        n_refine: int | None = 3,
         history_cap: int = 40,
         alpha: float = 0.1,
         use_gp: bool = True,
@@ -118,6 +123,7 @@ class HybridSampler(BaseSampler):
         self.n_screen = n_screen
         self.n_llm_candidates = n_llm_candidates
         self.n_members = n_members
+        self.n_refine = n_refine
         self.history_cap = history_cap
         self.alpha = alpha
         self.use_gp = use_gp
@@ -133,7 +139,7 @@ class HybridSampler(BaseSampler):
         self._model: Any = None
         self._surrogates: dict[Any, LLMSurrogate] = {}
         self._warm = _llm_propose.WarmStarts(n_warmup)
-        self._mixture = Mixture(window=window, llm_only=not use_gp)
+        self._mixture = Mixture(window=window, llm_only=not use_gp, n_refine=n_refine)
 
     def __getstate__(self) -> dict[str, Any]:
         # Ray Tune pickles its searcher to checkpoint it. A loaded model and its score reader

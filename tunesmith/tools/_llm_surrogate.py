@@ -210,10 +210,14 @@ class LLMSurrogate:
         return Prediction.average(self.predict_members(history, candidates))
 
     def predict_members(
-        self, history: Sequence[Observation], candidates: Sequence[Mapping[str, Any]]
+        self,
+        history: Sequence[Observation],
+        candidates: Sequence[Mapping[str, Any]],
+        members: Sequence[int] | None = None,
     ) -> list[Prediction]:
         """Each member's predictive distributions, in member order (member 0 holds the history
-        in trial order, so it predicts what a one-member surrogate would)."""
+        in trial order, so it predicts what a one-member surrogate would); ``members``: only
+        those members' (a member left out appends the new points next time it is asked)."""
         if not history:
             raise ValueError("The LLM surrogate needs at least one observation.")
         shown = self._shown(history)
@@ -222,10 +226,12 @@ class LLMSurrogate:
         # Every candidate's line starts "x:", so that goes in the shared prefix: 2 tokens fewer
         # per candidate, the same tokens (":" and the space after it never merge).
         continuations = [f" {format_row(self.space, c)}\nq: " for c in candidates]
+        chosen = range(len(self._members)) if members is None else members
         if not candidates:
-            return [Prediction(np.zeros((0, N_CODES)), codes) for _ in self._members]
+            return [Prediction(np.zeros((0, N_CODES)), codes) for _ in chosen]
         out = []
-        for k, member in enumerate(self._members):
+        for k in chosen:
+            member = self._members[k]
             prefix = header + "".join(self._lines(member, k, shown, codes)) + "x:"
             probs = np.asarray(self.reader.score_codes(prefix, continuations), dtype=float)
             out.append(Prediction(probs, codes))

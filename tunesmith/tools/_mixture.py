@@ -40,11 +40,15 @@ class Mixture:
     evidence exceeds half a nat. While it is 0 the hybrid sampler lets its fallback (Optuna's
     GP) choose and only :meth:`witness` es that choice, scored beside three others (evidence at
     less than half the cost of scoring the pool); :meth:`choose` does the same on its own
-    pool.
+    pool. Once it has a say, the ensemble's first prompt scores the pool and the others only
+    its ``n_refine`` best (None: the whole pool).
     """
 
-    def __init__(self, *, window: int = 5, llm_only: bool = False) -> None:
+    def __init__(
+        self, *, window: int = 5, llm_only: bool = False, n_refine: int | None = 3
+    ) -> None:
         self.llm_only = llm_only
+        self.n_refine = n_refine
         self._pending: dict[int, dict[str, tuple[Prediction, int]]] = {}
         self._evidence: dict[str, collections.deque[float]] = {
             s: collections.deque(maxlen=window) for s in ("llm", "gp")
@@ -98,14 +102,20 @@ class Mixture:
             short = [*range(n_fixed), *(ranked[: max(len(pool) - n_fixed, 1)] + n_fixed)]
             gp = Prediction(gp_all.probs[short], codes)
         w = self.llm_weight()
-        llm = surrogate.predict(history, [everyone[i] for i in short]) if w > 0 else None
+        among = list(range(len(short)))
+        llm = None
+        if w > 0:
+            llm, among = self._llm_prediction(
+                surrogate, history, [everyone[i] for i in short], gp, w, best
+            )
         if llm is not None and gp is not None:
             probs = w * llm.probs + (1.0 - w) * gp.probs
         else:
             only = llm if llm is not None else gp
             assert only is not None  # llm_only implies w == 1, so llm is set
             probs = only.probs
-        pick = int(np.argmax(Prediction(probs, codes).expected_improvement(best)))
+        ei = Prediction(probs, codes).expected_improvement(best)
+        pick = among[int(np.argmax(ei[among]))]
         if llm is None:  # no say yet: score the choice and a few others, for evidence only
             rng = np.random.default_rng(None if seed is None else [seed, number])
             others = [i for i in range(len(short)) if i != pick]
@@ -117,6 +127,37 @@ class Mixture:
             kept = {"llm": (llm, pick)} | ({} if gp is None else {"gp": (gp, pick)})
         self._pending[number] = kept
         return short[pick]
+
+    def _llm_prediction(
+        self,
+        surrogate: LLMSurrogate,
+        history: Sequence[Observation],
+        candidates: Sequence[Mapping[str, Any]],
+        gp: Prediction | None,
+        w: float,
+        best: float,
+    ) -> tuple[Prediction, list[int]]:
+        """The LLM's prediction for ``candidates``, and the indices the choice is made among.
+
+        With ``n_refine`` set and more candidates than that, the ensemble's first prompt scores
+        them all and the other prompts only the ``n_refine`` best by the mixture's expected
+        improvement so far, which the choice is then made among: a few other prompts' rows
+        instead of all of them (the scoring's cost is its rows' tokens), and the chosen
+        candidate's prediction, which the evidence is read from, is still the whole ensemble's.
+        """
+        n, k = len(candidates), self.n_refine
+        if surrogate.n_members < 2 or k is None or n <= k:
+            return surrogate.predict(history, candidates), list(range(n))
+        first = surrogate.predict_members(history, candidates, members=[0])[0]
+        mixed = first.probs if gp is None else w * first.probs + (1.0 - w) * gp.probs
+        ei = Prediction(mixed, first.codes).expected_improvement(best)
+        top = sorted(np.argsort(-ei, kind="stable")[: max(k, 1)].tolist())
+        rest = surrogate.predict_members(
+            history, [candidates[i] for i in top], members=range(1, surrogate.n_members)
+        )
+        probs = first.probs.copy()
+        probs[top] = np.mean([first.probs[top], *(p.probs for p in rest)], axis=0)
+        return Prediction(probs, first.codes), top
 
     def witness(
         self,
