@@ -321,6 +321,8 @@ def test_with_a_say_the_other_prompt_rescores_only_the_first_prompts_best() -> N
             assert np.allclose(llm.probs[index], (one.probs[0] + two.probs[0]) / 2)
     assert requests == {3: 10 + 3, None: 10 + 10}
     assert chosen[3] == chosen[None]
+    off = make_optimizer("hybrid", SPACE, seed=0, n_refine=None)  # the option reaches it
+    assert off.study.sampler._mixture.n_refine is None  # type: ignore[attr-defined]
 
 
 def test_the_gp_screens_draws_the_llm_never_scores() -> None:

@@ -49,6 +49,7 @@ _LLM_OPTIONS: dict[str, Any] = {
     "n_screen": 200,
     "n_llm_candidates": 2,
     "n_members": 2,
+    "n_refine": 3,
     "history_cap": 40,
     "alpha": 0.1,
     "permute_scores": False,
