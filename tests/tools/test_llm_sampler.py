@@ -194,6 +194,32 @@ def test_conditional_space_samples_inside_the_enqueued_branch() -> None:
     assert all("test model" in p for p in reader.prefixes)
 
 
+def test_on_a_conditional_space_an_llm_without_a_say_writes_no_rows() -> None:
+    # The README's promise: until the LLM has a say it writes no rows and makes no chat request
+    # for candidates; the GP chooses from the pool (Optuna's GP cannot sample this space).
+    space = SearchSpace.conditional(
+        "learner",
+        {
+            "a": SearchSpace(params=(FloatParam(name="x", low=0.0, high=1.0),)),
+            "b": SearchSpace(params=(FloatParam(name="y", low=0.0, high=1.0),)),
+        },
+    )
+    reader = WritingReader(lambda p: 50.0, rows=[".5"])  # no skill: it never earns a say
+    model = ScriptedChatModel(replies=[json.dumps({"configs": [{"x": 0.25}]})] * 20)
+    opt = make_optimizer(
+        "hybrid", space, seed=0, llm=model, reader=reader, context={"a": CONTEXT}, n_warmup=2
+    )
+    for _ in range(6):
+        opt.study.enqueue_trial({"learner": "a"})
+        spec = opt.ask()
+        opt.tell(TrialResult.complete(spec, 1.0 - spec.params["a.x"]))
+    sources = _sources(opt.study.trials)
+    assert set(sources[2:]) <= {"pool-candidate", "screen-candidate"}, sources
+    assert reader.generated == []
+    assert len(model.received) == 1  # the warm start's request only
+    assert len(reader.prefixes) == 2 * 4  # 2 prompts x 4 trials: the LLM still scores
+
+
 @pytest.mark.parametrize("choice", ["gini", "entropy"])
 def test_categorical_parameters_are_proposed_from_their_choices(choice: str) -> None:
     space = SearchSpace(

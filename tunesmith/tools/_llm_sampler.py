@@ -226,13 +226,16 @@ class HybridSampler(BaseSampler):
         rng = np.random.default_rng(None if self.seed is None else [self.seed, trial.number])
         surrogate = self._surrogate(key, sub, context, direction)
         before = usage_snapshot(surrogate.reader.usage)
-        if self.use_gp and self._chooser is not None and self._mixture.llm_weight() == 0.0:
+        no_say = self.use_gp and self._mixture.llm_weight() == 0.0
+        if no_say and self._chooser is not None:
             config = self._without_a_say(study, trial, sub, history, surrogate, rng)
             if config is not None:
                 self.stats.scored(surrogate.reader.usage, before)
                 self.stats.succeeded()
                 return config, "gp-llm-scored"
-        if self.n_llm_candidates <= 0:  # nothing to write: the writer's prompt is not touched
+        if self.n_llm_candidates <= 0 or no_say:
+            # Nothing to write, or the LLM has no say yet (the GP chooses from the pool, as on a
+            # conditional space): the writer's prompt is not touched, no chat request is made.
             llm_part: list[dict[str, Any]] = []
         elif surrogate.can_generate:  # rows continued from a cached prompt: cheap
             seed = int(rng.integers(2**31))
