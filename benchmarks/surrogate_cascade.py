@@ -20,55 +20,40 @@ from __future__ import annotations
 
 import argparse
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from tunesmith.core import SearchSpace
 from tunesmith.evaluation.bayesmark import get_problem
 from tunesmith.evaluation.bayesmark._context import problem_context
 from tunesmith.llm import load, score_reader
-from tunesmith.tools._llm_surrogate import LLMSurrogate, Prediction
-from tunesmith.tools._llm_text import Observation, format_row
+from tunesmith.tools._llm_surrogate import LLMSurrogate
+from tunesmith.tools._llm_text import Observation
 from tunesmith.tools._mixture import Mixture
 
 # The evidence that gives each LLM weight; at 0 the GP chooses alone (the reference).
 WEIGHTS = {0.98: ([1.0] * 5, []), 0.5: ([0.2] * 5, [0.2] * 5), 0.0: ([], [])}
 
 
-class Replay:
-    """Stands in for the LLM surrogate: each member's predictions for a pool, computed once,
-    handed to the mixture for any subset of candidates and members it asks for."""
+class ReplayReader:
+    """The real score reader, asked once per prompt and row; later asks are answered from
+    memory, so the mixture's choice can be replayed for every ``n_refine`` on the same
+    predictions. ``rows`` counts the rows asked for since it was last reset."""
 
-    def __init__(
-        self, surrogate: LLMSurrogate, history: Sequence[Observation], pool: Sequence[Any]
-    ) -> None:
-        self.space: SearchSpace = surrogate.space
-        self.n_members = surrogate.n_members
-        self._codes = surrogate.codes(history)
-        self._index = {format_row(self.space, c): i for i, c in enumerate(pool)}
-        self._members = surrogate.predict_members(history, pool)
+    def __init__(self, reader: Any) -> None:
+        self.reader = reader
+        self.usage = reader.usage
         self.rows = 0
+        self._memo: dict[tuple[str, str], np.ndarray] = {}
 
-    def codes(self, history: Sequence[Observation]) -> Any:
-        return self._codes
-
-    def predict_members(
-        self,
-        history: Sequence[Observation],
-        candidates: Sequence[Mapping[str, Any]],
-        members: Sequence[int] | None = None,
-    ) -> list[Prediction]:
-        chosen = range(self.n_members) if members is None else members
-        index = [self._index[format_row(self.space, c)] for c in candidates]
-        self.rows += len(index) * len(chosen)
-        return [Prediction(self._members[k].probs[index], self._codes) for k in chosen]
-
-    def predict(
-        self, history: Sequence[Observation], candidates: Sequence[Mapping[str, Any]]
-    ) -> Prediction:
-        return Prediction.average(self.predict_members(history, candidates))
+    def score_codes(self, prefix: str, continuations: Sequence[str]) -> np.ndarray:
+        missing = [c for c in dict.fromkeys(continuations) if (prefix, c) not in self._memo]
+        if missing:
+            for text, row in zip(missing, self.reader.score_codes(prefix, missing), strict=True):
+                self._memo[(prefix, text)] = np.asarray(row)
+        self.rows += len(continuations)
+        return np.array([self._memo[(prefix, c)] for c in continuations])
 
 
 def main() -> None:
@@ -89,13 +74,14 @@ def main() -> None:
         values = [problem.evaluate(c) for c in configs]
         history = [Observation(i, c, v) for i, (c, v) in enumerate(
             zip(configs[: args.observed], values[: args.observed], strict=True))]  # fmt: skip
+        reader = ReplayReader(score_reader(model))
         surrogate = LLMSurrogate(
-            score_reader(model), problem.space, problem_context(problem), direction="minimize"
+            reader, problem.space, problem_context(problem), direction="minimize"
         )
         for p in range(args.pools):
             lo = args.observed + 10 * p
             pool, truth = configs[lo : lo + 10], np.array(values[lo : lo + 10])
-            replay = Replay(surrogate, history, pool)
+            surrogate.predict_members(history, pool)  # both prompts score the whole pool
             for w, (llm_evidence, gp_evidence) in WEIGHTS.items():
                 picks, rows = {}, {}
                 ks = refines if w > 0 else [None]
@@ -103,9 +89,9 @@ def main() -> None:
                     mixture = Mixture(n_refine=k)
                     mixture._evidence["llm"].extend(llm_evidence)
                     mixture._evidence["gp"].extend(gp_evidence)
-                    replay.rows = 0
-                    picks[k] = mixture.choose(lo, replay, problem.space, history, pool, seed=0)  # type: ignore[arg-type]
-                    rows[k] = replay.rows
+                    reader.rows = 0
+                    picks[k] = mixture.choose(lo, surrogate, problem.space, history, pool, seed=0)
+                    rows[k] = reader.rows
                 span = float(np.ptp(truth)) or 1.0
                 for k in ks:
                     rank = int(np.sum(truth < truth[picks[k]])) + 1  # minimised: 1 is the best
