@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -76,3 +78,27 @@ def test_the_hybrid_uses_the_embedded_model_within_its_time_share(
                    if e.kind == "stopped")  # fmt: skip
     assert stopped.payload["llm_calls"] >= counts["llm_requests"]  # the session's totals
     assert stopped.payload["prompt_tokens"] >= counts["prompt_tokens"]
+
+
+def test_an_llm_step_under_way_ends_with_the_search_budget(
+    tmp_path: Path, cancer: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tunesmith.llm
+    from tests.tools._fake_reader import DeadlineReader
+
+    # The LLM's edge, faked: a warm start's two proposals, and prompts that would each take a
+    # minute to score (a cold prompt on a slow machine, or a model busy elsewhere).
+    reader = DeadlineReader(to_code=lambda config: 50.0, seconds=60.0)
+    monkeypatch.setattr(tunesmith.llm, "score_reader", lambda model, **_: reader)
+    configs = [{"C": c, "intercept_scaling": 1.0, "penalty": "l2"} for c in (0.1, 10.0)]
+    model = ScriptedChatModel(replies=[json.dumps({"configs": configs})] * 10)
+    config = RunConfig(time_budget_s=8, cv_folds=2, seed=0)
+    started = time.monotonic()
+    RunLoop(tmp_path / "run", PLAN, config, data=cancer, llm=model).run()
+    took = time.monotonic() - started
+    events = read_events(tmp_path / "run" / "events.jsonl")
+    sources = [(e.payload.get("sampler") or {}).get("source")
+               for e in events if e.kind == "trial_started"]  # fmt: skip
+    assert "fallback-deadline" in sources
+    assert 0 < reader.usage.seconds < 10  # the step was cut at the search's deadline
+    assert took < 40  # the budget, the final refit and the report; not a minute per prompt

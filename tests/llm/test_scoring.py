@@ -7,6 +7,7 @@ completes with near certainty, so the tests can check that the likeliest code is
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +15,8 @@ import numpy as np
 import pytest
 from langchain_core.language_models import BaseChatModel
 
-from tunesmith.core.errors import ConfigurationError
-from tunesmith.llm import N_CODES, claim, code_distribution, load, score_reader
+from tunesmith.core.errors import ConfigurationError, LLMDeadlineError
+from tunesmith.llm import N_CODES, claim, code_distribution, deadline, load, score_reader
 from tunesmith.llm._llamacpp import LlamaCppChat
 from tunesmith.llm._llamacpp_batch import plan_groups
 from tunesmith.llm._scoring import digit_distribution
@@ -230,6 +231,42 @@ def test_llamacpp_reuses_saved_prefixes_and_matches_a_cold_model(llama_chat: Lla
     # AVX-512 the probabilities differ by up to 0.008; leaving out the extra line moves them
     # by 0.046.
     assert np.allclose(grown, cold_grown, atol=0.02)
+
+
+@pytest.mark.llm
+def test_llamacpp_stops_at_the_deadline_and_resumes_where_it_stopped(
+    llama_chat: LlamaCppChat, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tunesmith.llm import _scoring_llamacpp
+
+    # A history long enough for several chunks, on a model whose KV cache is empty.
+    prefix = "".join(f"x: {d}\ny: {d}{d}\n" for d in [1, 9, 7, 0, 5, 2, 8, 4] * 6)
+    n_prefix = len(llama_chat.client.tokenize(prefix.encode(), add_bos=True))
+    fresh = LlamaCppChat(model_path=llama_chat.model_path)
+    assert n_prefix > 3 * _scoring_llamacpp._CHUNK
+    checks: list[str] = []
+
+    def passes_after_two_chunks(what: str) -> None:  # the clock, faked: the model is real
+        checks.append(what)
+        if len(checks) == 3:
+            raise LLMDeadlineError(f"stopped {what}")
+
+    monkeypatch.setattr(_scoring_llamacpp, "check_deadline", passes_after_two_chunks)
+    reader = score_reader(fresh)
+    with deadline(time.monotonic() + 600), pytest.raises(LLMDeadlineError):
+        reader.score_codes(prefix, CONTINUATIONS)
+    assert reader.usage.prompt_tokens == 2 * _scoring_llamacpp._CHUNK
+    assert reader.usage.seconds > 0  # a cut step's time counts
+    monkeypatch.undo()
+    # Another prompt in between, so only the saved part of the cut one is left to resume.
+    reader.score_codes(PREFIX, CONTINUATIONS[:1])
+    before = reader.usage.prompt_tokens
+    resumed = reader.score_codes(prefix, CONTINUATIONS)
+    tails = sum(len(llama_chat.client.tokenize(c.encode(), add_bos=False)) for c in CONTINUATIONS)
+    assert reader.usage.prompt_tokens - before == n_prefix - 2 * _scoring_llamacpp._CHUNK + tails
+    assert list(resumed.argmax(axis=1)) == [77, 11, 99]
+    uncut = score_reader(llama_chat).score_codes(prefix, CONTINUATIONS)
+    assert np.allclose(resumed, uncut, atol=0.02)
 
 
 @pytest.mark.llm

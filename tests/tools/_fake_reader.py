@@ -9,10 +9,13 @@ example lines of the prefix).
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from tunesmith.llm._deadline import check_deadline
 
 
 @dataclass
@@ -67,7 +70,8 @@ class ScriptedReader:
         return lambda c: float(np.clip(slope * true_value(c) + offset, 0, 99))
 
     def _config(self, row: str) -> dict[str, float]:
-        return {k: float(v) for k, v in zip(self.columns, row.split(","), strict=True)}
+        values = row.split(",")
+        return {k: _number(v) for k, v in zip(self.columns, values, strict=True)}
 
 
 @dataclass
@@ -92,3 +96,29 @@ class WritingReader(ScriptedReader):
         row = self.rows[(len(self.generated) - 1) % len(self.rows)]
         self.usage.completion_tokens += len(row) // 3
         return row
+
+
+@dataclass
+class DeadlineReader(ScriptedReader):
+    """Takes ``seconds`` of real time per call, checking the deadline as it goes, as the
+    in-process readers do between chunks of a prompt."""
+
+    seconds: float = 2.0
+
+    def score_codes(self, prefix: str, continuations: Sequence[str]) -> np.ndarray:
+        start = time.monotonic()
+        try:
+            while time.monotonic() - start < self.seconds:
+                check_deadline("in the middle of a prompt")
+                time.sleep(0.02)
+        finally:
+            self.usage.seconds += time.monotonic() - start
+        return super().score_codes(prefix, continuations)
+
+
+def _number(text: str) -> float:
+    """A row's value; a category counts as the sum of its text's bytes (``l1`` != ``l2``)."""
+    try:
+        return float(text)
+    except ValueError:
+        return float(sum(text.strip().encode()))

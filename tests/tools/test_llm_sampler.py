@@ -14,7 +14,7 @@ import optuna
 import pytest
 from pydantic import PrivateAttr
 
-from tests.tools._fake_reader import ScriptedReader, WritingReader
+from tests.tools._fake_reader import DeadlineReader, ScriptedReader, WritingReader
 from tunesmith.core import CategoricalParam, FloatParam, SearchSpace, TrialResult
 from tunesmith.llm.testing import ScriptedChatModel
 from tunesmith.tools import make_optimizer
@@ -453,3 +453,50 @@ def test_with_no_llm_candidates_the_writer_is_never_run() -> None:
     assert reader.many_calls == []
     assert len(model.received) == 1  # the warm start only: no chat request for candidates
     assert "pool-candidate" in _sources(trials) or "screen-candidate" in _sources(trials)
+
+
+def test_a_step_under_way_stops_at_the_deadline_and_its_trial_goes_to_the_fallback() -> None:
+    reader = DeadlineReader(true_value=_loss, seconds=2.0)
+    opt = make_optimizer(
+        "hybrid", SPACE, seed=0, llm=ScriptedChatModel(replies=_replies(30)), reader=reader,
+        context=CONTEXT, n_warmup=2,
+    )  # fmt: skip
+    _run(opt, 2)  # the warm start: one chat request, no scoring
+    opt.set_deadline(time.monotonic() + 0.5)
+    started = time.monotonic()
+    spec = opt.ask()  # the first scoring step would take 2 s per prompt
+    took = time.monotonic() - started
+    opt.tell(TrialResult.complete(spec, _loss(spec.params)))
+    assert _sources(opt.study.trials)[2] == "fallback-deadline"
+    assert took < 2.0  # cut at the deadline (0.5 s), not after the prompt's 2 s
+    counts = opt.study.trials[2].system_attrs["tunesmith:sampler"]
+    assert counts["llm_deadline_cuts"] == 1
+    assert counts["llm_failures"] == 0  # a cut is not a failure: the LLM stays on
+    assert counts["llm_seconds"] >= 0.4  # and the time it took counts
+    opt.set_deadline(None)  # more time (a follow-up extended the budget): the LLM's turn
+    reader.seconds = 0.0
+    sources = _sources(_run(opt, 1))
+    assert sources[3] in {"gp-llm-scored", "llm-candidate", "pool-candidate", "screen-candidate"}
+
+
+def test_a_step_that_would_not_end_before_the_deadline_is_not_started() -> None:
+    class SlowReader(ScriptedReader):
+        def score_codes(self, prefix: str, continuations: Sequence[str]) -> np.ndarray:
+            self.usage.seconds += 5.0  # what a scoring step costs, without waiting for it
+            return super().score_codes(prefix, continuations)
+
+    reader = SlowReader(true_value=_loss)
+    opt = make_optimizer(
+        "hybrid", SPACE, seed=0, llm=ScriptedChatModel(replies=_replies(30)), reader=reader,
+        context=CONTEXT, n_warmup=2,
+    )  # fmt: skip
+    _run(opt, 3)  # the warm start, then a scoring step of two prompts: 10 s
+    assert reader.usage.seconds == 10.0
+    opt.set_deadline(time.monotonic() + 3.0)
+    _run(opt, 2)
+    assert _sources(opt.study.trials)[3:] == ["fallback-deadline"] * 2
+    assert reader.usage.seconds == 10.0  # the reader was not asked
+    opt.set_deadline(time.monotonic() + 60.0)  # room for a step of 10 s
+    _run(opt, 1)
+    assert _sources(opt.study.trials)[5] != "fallback-deadline"
+    assert reader.usage.seconds == 20.0

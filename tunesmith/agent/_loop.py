@@ -229,6 +229,7 @@ class RunLoop:
         with executor if own else contextlib.nullcontext(executor) as ex:
             while True:
                 plan, config, deadline = self._apply_intents(plan, config, deadline, log)
+                optimizer.set_deadline(deadline)  # an LLM step must not outlast the search
                 reason = reason or stop_reason(
                     config, progress, deadline, stopped=self._stop.is_set()
                 )

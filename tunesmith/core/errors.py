@@ -49,6 +49,14 @@ class LLMConnectionError(TunesmithError, RuntimeError):
     """An LLM server cannot be reached or answered with an error."""
 
 
+class LLMDeadlineError(TunesmithError, TimeoutError):
+    """An LLM step reached its deadline (``tunesmith.llm.deadline``) and was stopped.
+
+    The work finished before the cut is kept where the backend allows (llama.cpp and
+    transformers keep the evaluated part of the prompt's cache), so a later step resumes it.
+    """
+
+
 class StructuredOutputError(TunesmithError, RuntimeError):
     """The LLM did not produce a valid instance of a schema within the allowed attempts.
 

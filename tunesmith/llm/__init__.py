@@ -9,6 +9,7 @@ distributions from next-token probabilities (the LLM surrogate's primitive).
 from __future__ import annotations
 
 from tunesmith.llm._claim import claim
+from tunesmith.llm._deadline import deadline, time_left
 from tunesmith.llm._embedded import EmbeddedModel, cache_dir, ensure_embedded_model
 from tunesmith.llm._load import load
 from tunesmith.llm._scoring import (
@@ -32,10 +33,12 @@ __all__ = [
     "cache_dir",
     "claim",
     "code_distribution",
+    "deadline",
     "ensure_embedded_model",
     "load",
     "parse_reply",
     "parse_spec",
     "score_reader",
     "structured",
+    "time_left",
 ]

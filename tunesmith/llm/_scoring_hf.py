@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from tunesmith.core.errors import LLMDeadlineError
+from tunesmith.llm._deadline import check_deadline, time_left
 from tunesmith.llm._scoring import (
     DigitTokens,
     ScoringUsage,
@@ -27,6 +29,8 @@ from tunesmith.llm._scoring_cache import PrefixStates
 
 if TYPE_CHECKING:
     from tunesmith.llm._transformers import TransformersChat
+
+_CHUNK = 128  # prompt tokens run between two deadline checks
 
 
 class TransformersScoreReader:
@@ -59,14 +63,18 @@ class TransformersScoreReader:
             tails = [list(tokenizer.encode(text, add_special_tokens=False)) for text in items]
             try:
                 cache = self._prefix_cache(model, ids)
+                check_deadline("before scoring its candidates")
                 rows = [self._read(model, cache, tail, digits) for tail in tails]
+            except LLMDeadlineError:
+                raise  # cut between whole forward passes: the saved caches are good
             except BaseException:
                 self._states = PrefixStates(self.max_prefixes)  # caches in doubt
                 raise
+            finally:
+                self.usage.seconds += time.perf_counter() - start
         self.usage.prompt_tokens += sum(len(tail) for tail in tails)
         self.usage.cached_tokens += len(ids) * len(tails)
         self.usage.completion_tokens += 2 * len(tails)
-        self.usage.seconds += time.perf_counter() - start
         return np.array(rows).reshape(len(items), -1)
 
     def _read(self, model: Any, cache: Any, tail: list[int], digits: DigitTokens) -> Any:
@@ -91,12 +99,25 @@ class TransformersScoreReader:
         else:
             cache = copy.deepcopy(entry.state)
             cache.crop(shared - len(entry.tokens))
-        if shared < len(ids):
-            self._forward(model, ids[shared:], cache)
+        self._forward_prefix(model, ids, shared, cache)
         self.usage.prompt_tokens += len(ids) - shared
         self.usage.cached_tokens -= len(ids) - shared  # counted as cached per continuation
         self._states.put(ids, cache)
         return cache
+
+    def _forward_prefix(self, model: Any, ids: list[int], shared: int, cache: Any) -> None:
+        """Run ``ids[shared:]`` into ``cache``: under a deadline in chunks of ``_CHUNK``
+        tokens, saving the part run when the deadline cuts it."""
+        step = max(len(ids), 1) if time_left() is None else _CHUNK
+        for first in range(shared, len(ids), step):
+            try:
+                check_deadline(f"after {first - shared} of {len(ids) - shared} prompt tokens")
+            except LLMDeadlineError:
+                if first > shared:
+                    self._states.put(ids[:first], cache)
+                    self.usage.prompt_tokens += first - shared
+                raise
+            self._forward(model, ids[first : first + step], cache)
 
     def _forward(self, model: Any, ids: list[int], cache: Any) -> np.ndarray:
         """Run ``ids`` on top of ``cache`` (which grows) and return the last logits."""

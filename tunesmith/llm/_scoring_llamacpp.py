@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from tunesmith.core.errors import ConfigurationError, LLMConnectionError
+from tunesmith.core.errors import ConfigurationError, LLMConnectionError, LLMDeadlineError
+from tunesmith.llm._deadline import check_deadline, time_left
 from tunesmith.llm._llamacpp_batch import plan_groups, read_group, write_group
 from tunesmith.llm._scoring import (
     DigitTokens,
@@ -32,6 +33,9 @@ if TYPE_CHECKING:
     from tunesmith.llm._llamacpp import LlamaCppChat
 
 
+# Prompt tokens evaluated between two deadline checks (llama.cpp's own batch is 512): about
+# 1-2 s of a 0.5B model on 2 CPU cores.
+_CHUNK = 128
 # One vocabulary scan (~0.25 s for 151k tokens) per Llama, however many readers share it.
 _DIGITS: weakref.WeakKeyDictionary[Any, DigitTokens] = weakref.WeakKeyDictionary()
 
@@ -64,12 +68,14 @@ class LlamaCppScoreReader:
                 self._load_prefix(llama, prefix_ids)
                 rows = self._read_all(llama, len(prefix_ids), tails, digits)
             except BaseException:
-                llama.n_tokens = 0  # the KV cache is in doubt; the next eval clears it
+                # The KV cache is in doubt; the next eval clears it (saved states stay good).
+                llama.n_tokens = 0
                 raise
+            finally:
+                self.usage.seconds += time.perf_counter() - start
         self.usage.prompt_tokens += sum(len(tail) for tail in tails)
         self.usage.cached_tokens += len(prefix_ids) * len(tails)
         self.usage.completion_tokens += 2 * len(tails)
-        self.usage.seconds += time.perf_counter() - start
         return np.array(rows).reshape(len(items), -1)
 
     def generate(
@@ -135,6 +141,7 @@ class LlamaCppScoreReader:
             try:
                 self._load_prefix(llama, prefix_ids)
                 for first in range(0, len(seeds), width):
+                    check_deadline("before writing its rows")
                     group = seeds[first : first + width]
                     rngs = [np.random.default_rng(seed) for seed in group]
                     written = write_group(
@@ -150,8 +157,8 @@ class LlamaCppScoreReader:
                 raise
             finally:
                 batch.close()
+                self.usage.seconds += time.perf_counter() - start
             llama._requires_eval = True  # the last logits are a written row's
-        self.usage.seconds += time.perf_counter() - start
         return texts
 
     def _read_all(
@@ -169,6 +176,7 @@ class LlamaCppScoreReader:
         try:
             rows = []
             for group in groups:
+                check_deadline("before scoring its candidates")
                 chosen = [tails[i] for i in group]
                 rows += read_group(llama, batch, n_prefix, chosen, digits, self.usage)
         finally:
@@ -188,15 +196,30 @@ class LlamaCppScoreReader:
         else:
             reused = live
         llama.n_tokens = reused
-        if reused < len(ids):
-            llama.eval(ids[reused:])
-            self.usage.requests += 1
+        self._eval_prefix(llama, ids, reused)
         llama._ctx.kv_cache_seq_rm(-1, len(ids), -1)
         self.usage.prompt_tokens += len(ids) - reused
         # Per continuation the whole prefix counts as cached; the part evaluated here is not.
         self.usage.cached_tokens -= len(ids) - reused
         if not (entry is not None and saved == len(ids) == len(entry.tokens)):
             self._states.put(ids, _save(llama))
+
+    def _eval_prefix(self, llama: Any, ids: list[int], reused: int) -> None:
+        """Evaluate ``ids[reused:]``. Under a deadline (``tunesmith.llm.deadline``) it goes in
+        chunks of at most ``_CHUNK`` tokens; at the deadline the part evaluated is saved, so
+        the next prompt that starts with it resumes there, and the step stops."""
+        step = llama.n_batch if time_left() is None else min(llama.n_batch, _CHUNK)
+        for first in range(reused, len(ids), step):
+            try:
+                check_deadline(f"after {first - reused} of {len(ids) - reused} prompt tokens")
+            except LLMDeadlineError:
+                if first > reused:
+                    llama._ctx.kv_cache_seq_rm(-1, first, -1)
+                    self._states.put(ids[:first], _save(llama))
+                    self.usage.prompt_tokens += first - reused
+                raise
+            llama.eval(ids[first : first + step])
+            self.usage.requests += 1
 
 
 def _check_fits(llama: Any, needed: int) -> None:

@@ -16,7 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from tunesmith.core.errors import LLMConnectionError
+from tunesmith.core.errors import LLMConnectionError, LLMDeadlineError
+from tunesmith.llm._deadline import check_deadline, time_left
 from tunesmith.llm._openai import api_key
 from tunesmith.llm._scoring import N_DIGITS, ScoringUsage, check_continuations, code_distribution
 
@@ -61,10 +62,19 @@ class OpenAIScoreReader:
     def score_codes(self, prefix: str, continuations: Sequence[str]) -> np.ndarray:
         """See :class:`tunesmith.llm.ScoreReader`."""
         prompts = [prefix + text for text in check_continuations(continuations)]
+        check_deadline("before its request")
         start = time.perf_counter()
+        try:
+            return self._score(prompts)
+        finally:
+            self.usage.seconds += time.perf_counter() - start
+
+    def _score(self, prompts: list[str]) -> np.ndarray:
         import httpx
 
-        with httpx.Client(timeout=self.timeout) as client:
+        left = time_left()  # under a deadline, a request waits no longer than the time left
+        timeout = self.timeout if left is None else max(min(self.timeout, left), 0.01)
+        with httpx.Client(timeout=timeout) as client:
             choices = self._complete(client, prompts, max_tokens=2)
             p1s = [_digit_probabilities(_top(choice, 0, self.url)) for choice in choices]
             d_stars = [int(np.argmax(p1)) for p1 in p1s]
@@ -76,11 +86,11 @@ class OpenAIScoreReader:
                     p2s[i] = _digit_probabilities(_top(choice, 1, self.url))
             again = [i for i in range(len(prompts)) if i not in p2s]
             if again:
+                check_deadline("before reading the second digits")
                 extra = [prompts[i] + str(d_stars[i]) for i in again]
                 replies = self._complete(client, extra, max_tokens=1)
                 for i, choice in zip(again, replies, strict=True):
                     p2s[i] = _digit_probabilities(_top(choice, 0, self.url))
-        self.usage.seconds += time.perf_counter() - start
         rows = [code_distribution(p1s[i], d_stars[i], p2s[i]) for i in range(len(prompts))]
         return np.array(rows).reshape(len(prompts), -1)
 
@@ -115,6 +125,11 @@ class OpenAIScoreReader:
         try:
             response = client.post(self.url, json=body, headers=headers)
         except httpx.HTTPError as exc:
+            left = time_left()
+            if isinstance(exc, httpx.TimeoutException) and left is not None and left < 1.0:
+                raise LLMDeadlineError(
+                    f"The LLM step reached its deadline waiting for {self.url} and stopped."
+                ) from None
             raise LLMConnectionError(
                 f"Cannot reach the OpenAI-compatible server at {self.url} to read score "
                 f"logprobs ({exc.__class__.__name__}: {exc}). Check that it is running."

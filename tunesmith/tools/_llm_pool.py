@@ -46,6 +46,7 @@ class SamplerStats:
     scoring: ScoringUsage = field(default_factory=usage_snapshot)  # what scoring cost in all
     warm_asked: int = 0  # warm-start configurations asked of the LLM (the default not counted)
     warm_usable: int = 0  # of those, valid and unlike the default and each other
+    cuts: int = 0  # LLM steps stopped at the search's deadline
 
     def failed(self, exc: Exception) -> None:
         self.failures += 1
@@ -76,20 +77,23 @@ class SamplerStats:
             "llm_failures": self.failures + sum(not c.ok for c in self.calls),
             "warm_start_asked": self.warm_asked,
             "warm_start_usable": self.warm_usable,
+            "llm_deadline_cuts": self.cuts,
         }
 
 
 @dataclass
 class TimeShare:
-    """The LLM's share of a search's wall time, counted from the first step asked about.
+    """The LLM's share of a search's wall time, counted from the first step asked about, and
+    the search's deadline.
 
-    A step is expected to cost what the last one did, so the share is checked before a step
-    is taken and one slow step cannot overrun it by much.
+    A step is expected to cost what the last one did, so the share and the deadline are
+    checked before a step is taken and one slow step cannot overrun the share by much.
     """
 
     share: float | None
     started: float | None = None
     step_seconds: float = 0.0  # what the last LLM step took
+    deadline: float | None = None  # when the search stops asking for trials (monotonic)
 
     def allows_step(self, spent: float) -> bool:
         """Whether one more step keeps the LLM's ``spent`` seconds within the share."""
@@ -100,6 +104,14 @@ class TimeShare:
             return True
         elapsed = now - self.started + self.step_seconds
         return spent + self.step_seconds <= self.share * max(elapsed, 1e-9)
+
+    def too_late(self) -> bool:
+        """Whether the time to the deadline is shorter than the next step is expected to take
+        (what the last one took: a first step is tried, and cut at the deadline)."""
+        if self.deadline is None:
+            return False
+        left = self.deadline - time.monotonic()
+        return left <= 0 or left < self.step_seconds
 
     def took(self, seconds: float) -> None:
         """Record a step's LLM seconds (a step that used no LLM time changes nothing)."""

@@ -13,12 +13,15 @@ Per trial (in the branch of a conditional space that the trial's fixed parameter
    expected improvement is returned.
 
 Without an LLM, or after ``max_failures`` LLM failures in a row, every trial goes to the
-fallback sampler (Optuna's GP sampler; TPE on a conditional space). Per-trial provenance and
-the running counts are stored in the trial's system attribute ``tunesmith:sampler``.
+fallback sampler (Optuna's GP sampler; TPE on a conditional space). So does a trial whose LLM
+step would not end by the search's deadline (:meth:`HybridSampler.set_deadline`), or was cut
+at it. Per-trial provenance and the running counts are stored in the trial's system attribute
+``tunesmith:sampler``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -28,7 +31,7 @@ from optuna.samplers import BaseSampler
 from optuna.study import StudyDirection
 from optuna.trial import TrialState
 
-from tunesmith.core import SearchSpace
+from tunesmith.core import LLMDeadlineError, SearchSpace
 from tunesmith.tools import _llm_propose
 from tunesmith.tools._llm_pool import (
     SamplerStats,
@@ -145,7 +148,9 @@ class HybridSampler(BaseSampler):
         # Ray Tune pickles its searcher to checkpoint it. A loaded model and its score reader
         # are not picklable: a copy keeps a spec string (reloaded on use) and drops an object.
         state = dict(self.__dict__)
-        state.update(_model=None, _surrogates={}, reader=None)
+        # A deadline is a reading of this machine's monotonic clock: a copy starts without one.
+        share = dataclasses.replace(self._share, deadline=None)
+        state.update(_model=None, _surrogates={}, reader=None, _share=share)
         if not isinstance(self.llm, str):
             state["llm"] = None
         return state
@@ -183,16 +188,22 @@ class HybridSampler(BaseSampler):
             return {}
         history = self._history(study, sub, fixed)
         self._mixture.observe(history)
-        if self._over_budget(key, history):
-            return self._delegate(study, trial, "fallback-budget")
-        from tunesmith.llm import claim
+        held_back = self._held_back(key, history)
+        if held_back is not None:
+            return self._delegate(study, trial, held_back)
+        from tunesmith.llm import claim, deadline
 
-        before = self._llm_seconds()
+        before, cut = self._llm_seconds(), False
         with claim(self._llm()) as free:  # another user's request (a tab planning): no wait
             if not free:
                 return self._delegate(study, trial, "fallback-busy")
             try:
-                config, source = self._propose(study, trial, key, sub, history)
+                with deadline(self._share.deadline):
+                    config, source = self._propose(study, trial, key, sub, history)
+            except LLMDeadlineError as exc:  # not a failure: the search is about to stop
+                self.stats.cuts += 1
+                logger.info("Trial %d: %s The fallback proposes it.", trial.number, exc)
+                config, source, cut = None, "fallback-deadline", True
             except Exception as exc:  # an LLM failure must never end the study
                 self.stats.failed(exc)
                 logger.warning(
@@ -203,7 +214,14 @@ class HybridSampler(BaseSampler):
         if self.stats.consecutive_failures == 0 and config is not None:
             self._record(study, trial, source)
             return config
-        return self._delegate(study, trial, "fallback")
+        return self._delegate(study, trial, "fallback-deadline" if cut else "fallback")
+
+    def set_deadline(self, at: float | None) -> None:
+        """When the search stops asking for trials (``time.monotonic()`` seconds; None: no
+        limit). Past it, or when the last LLM step took longer than the time left, a trial
+        goes to the fallback (``"fallback-deadline"``); a step under way stops at it (the
+        score readers check it as they go) and the trial goes to the fallback too."""
+        self._share.deadline = at
 
     # -- internals ---------------------------------------------------------------------------
 
@@ -226,11 +244,25 @@ class HybridSampler(BaseSampler):
         rng = np.random.default_rng(None if self.seed is None else [self.seed, trial.number])
         surrogate = self._surrogate(key, sub, context, direction)
         before = usage_snapshot(surrogate.reader.usage)
+        try:  # what the reader spent counts, whether the step finished, failed or was cut
+            return self._scored_step(study, trial, sub, history, surrogate, rng)
+        finally:
+            self.stats.scored(surrogate.reader.usage, before)
+
+    def _scored_step(
+        self,
+        study: Study,
+        trial: FrozenTrial,
+        sub: SearchSpace,
+        history: list[Any],
+        surrogate: LLMSurrogate,
+        rng: np.random.Generator,
+    ) -> tuple[dict[str, Any] | None, str]:
+        model, context, direction = self._model, surrogate.context, surrogate.direction
         no_say = self.use_gp and self._mixture.llm_weight() == 0.0
         if no_say and self._chooser is not None:
             config = self._without_a_say(study, trial, sub, history, surrogate, rng)
             if config is not None:
-                self.stats.scored(surrogate.reader.usage, before)
                 self.stats.succeeded()
                 return config, "gp-llm-scored"
         if self.n_llm_candidates <= 0 or no_say:
@@ -254,7 +286,6 @@ class HybridSampler(BaseSampler):
             trial.number, surrogate, sub, history, pool, self.seed,
             n_fixed=len(llm_part), screen=screen,
         )  # fmt: skip
-        self.stats.scored(surrogate.reader.usage, before)
         self.stats.succeeded()
         candidates = [*pool, *screen]
         source = ("llm-candidate" if chosen < len(llm_part)
@@ -283,13 +314,16 @@ class HybridSampler(BaseSampler):
         self._mixture.witness(trial.number, surrogate, sub, history, [config, *others], self.seed)
         return dict(drawn)
 
-    def _over_budget(self, key: Any, history: list[Any]) -> bool:
-        """Whether the next LLM step would take the LLM past ``max_llm_share`` of the wall
-        time (cached warm-start proposals cost nothing and are always allowed)."""
+    def _held_back(self, key: Any, history: list[Any]) -> str | None:
+        """The fallback's source if the next LLM step must not be taken: it would take the
+        LLM past ``max_llm_share`` of the wall time, or not end by the deadline (cached
+        warm-start proposals cost nothing and are always allowed)."""
         allowed = self._share.allows_step(self._llm_seconds())  # the clock starts on trial 1
         if self.llm is None or (self._warm.asked(key) and len(history) < self.n_warmup):
-            return False
-        return not allowed
+            return None
+        if not allowed:
+            return "fallback-budget"
+        return "fallback-deadline" if self._share.too_late() else None
 
     def _llm_seconds(self) -> float:
         return float(self.stats.counts()["llm_seconds"])

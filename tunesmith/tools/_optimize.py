@@ -109,6 +109,8 @@ def optimize(
     )
     wants_report = "report" in inspect.signature(objective).parameters
     start = time.perf_counter()
+    if timeout is not None:  # an LLM sampler's steps end by then too
+        opt.set_deadline(time.monotonic() + timeout)
     done = 0
     while n_trials is None or done < n_trials:
         if timeout is not None and time.perf_counter() - start >= timeout:

@@ -155,6 +155,14 @@ class Optimizer:
             seed=derive_seed(self.seed, trial.number),
         )
 
+    def set_deadline(self, at: float | None) -> None:
+        """Tell the sampler when the search stops asking for trials (``time.monotonic()``
+        seconds; None: no limit). An LLM sampler then starts no LLM step that would not end
+        by it, and stops one at it; other samplers ignore it."""
+        setter = getattr(self.study.sampler, "set_deadline", None)
+        if callable(setter):
+            setter(at)
+
     def sampler_info(self, number: int) -> dict[str, Any] | None:
         """What an LLM sampler recorded for running trial ``number`` (its source and counts)."""
         trial = self._running.get(number)
