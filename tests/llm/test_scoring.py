@@ -342,6 +342,21 @@ def test_openai_server_reader_agrees_with_llamacpp(
 
 @pytest.mark.llm
 @pytest.mark.slow
+def test_openai_server_reader_stops_waiting_at_the_deadline(server_url: str) -> None:
+    reader = score_reader(load(f"openai:{server_url}"))
+    # A history the server has not seen: seconds of prompt processing on 2 cores.
+    prefix = "".join(f"x: {d}\ny: {d}{d}\n" for d in [6, 2, 9, 4, 0, 7, 3, 1] * 8)
+    with deadline(time.monotonic() + 0.3), pytest.raises(LLMDeadlineError, match="waiting"):
+        reader.score_codes(prefix, CONTINUATIONS)
+    sent = reader.usage.requests
+    with deadline(time.monotonic() - 1.0), pytest.raises(LLMDeadlineError, match="before"):
+        reader.score_codes(PREFIX, CONTINUATIONS)  # already past it: nothing is sent
+    assert reader.usage.requests == sent
+    assert reader.score_codes(PREFIX, CONTINUATIONS[:1]).argmax() == 77  # no deadline: read
+
+
+@pytest.mark.llm
+@pytest.mark.slow
 def test_transformers_reader_agrees_and_reuses_its_cache(
     hf_checkpoint: Path, llama_probs: np.ndarray
 ) -> None:
