@@ -379,6 +379,37 @@ def test_transformers_reader_agrees_and_reuses_its_cache(
 
 
 @pytest.mark.llm
+@pytest.mark.slow
+def test_transformers_reader_stops_at_the_deadline_and_resumes_where_it_stopped(
+    hf_checkpoint: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tunesmith.llm import _scoring_hf
+
+    chat = load(f"hf:{hf_checkpoint}", device="cpu")
+    assert isinstance(chat, TransformersChat)
+    prefix = "".join(f"x: {d}\ny: {d}{d}\n" for d in [1, 9, 7, 0, 5, 2, 8, 4] * 6)
+    n_prefix = len(chat._load()[1].encode(prefix, add_special_tokens=True))
+    assert n_prefix > 3 * _scoring_hf._CHUNK
+    checks: list[str] = []
+
+    def passes_after_two_chunks(what: str) -> None:  # the clock, faked: the model is real
+        checks.append(what)
+        if len(checks) == 3:
+            raise LLMDeadlineError(f"stopped {what}")
+
+    monkeypatch.setattr(_scoring_hf, "check_deadline", passes_after_two_chunks)
+    reader = score_reader(chat)
+    with deadline(time.monotonic() + 600), pytest.raises(LLMDeadlineError):
+        reader.score_codes(prefix, CONTINUATIONS[:1])
+    assert reader.usage.prompt_tokens == 2 * _scoring_hf._CHUNK
+    monkeypatch.undo()
+    resumed = reader.score_codes(prefix, CONTINUATIONS[:1])
+    tail = len(chat._load()[1].encode(CONTINUATIONS[0], add_special_tokens=False))
+    assert reader.usage.prompt_tokens == n_prefix + tail  # the cut part was not run again
+    assert np.allclose(resumed, score_reader(chat).score_codes(prefix, CONTINUATIONS[:1]))
+
+
+@pytest.mark.llm
 def test_a_claimed_model_serves_its_holder_and_refuses_other_threads(
     llama_chat: LlamaCppChat,
 ) -> None:
