@@ -3,7 +3,8 @@
 ``load(spec)`` accepts ``embedded`` (default), ``gguf:PATH``, ``openai:URL#MODEL`` and
 ``hf:PATH``; ``structured(model, Schema, messages)`` returns a validated pydantic object;
 ``score_reader(model).score_codes(prefix, continuations)`` reads two-digit score
-distributions from next-token probabilities (the LLM surrogate's primitive).
+distributions from next-token probabilities (the LLM surrogate's primitive);
+``with deadline(t): ...`` stops the readers' work at ``t`` (``LLMDeadlineError``).
 """
 
 from __future__ import annotations

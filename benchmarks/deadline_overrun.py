@@ -1,0 +1,89 @@
+"""How far past its time budget does a search run when its first LLM step is cold?
+
+Usage: python benchmarks/deadline_overrun.py [--llm SPEC] [--first 60] [--resume 10,20,30]
+                                             [--learner random_forest]
+
+A run of the agent (hybrid optimiser, the LLM's share capped at a half, as the agent sets it) on
+the breast-cancer table is searched for ``--first`` seconds, then resumed once per budget in
+``--resume``, each time from a copy of the same stopped run and with a freshly loaded model. A
+resumed session's sampler has measured no LLM step yet, and the model's cache holds none of
+its prompts, so its first scoring step is cold: the case where a search used to overrun. For
+each resumed session it prints when the search stopped against its budget (from the run's
+``phase``/``stopped`` events), the trials' sources, the LLM's seconds and the steps cut at the
+deadline (``llm_deadline_cuts``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import tempfile
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from sklearn.datasets import load_breast_cancer
+
+from tunesmith.agent._draft import PlanDraft
+from tunesmith.agent._events import read_events
+from tunesmith.agent._loop import RunConfig, RunLoop
+from tunesmith.agent._store import RunStore
+from tunesmith.llm import load
+
+
+def _session(out: Path, first_seq: int) -> dict[str, Any]:
+    """What the session whose events start at ``first_seq`` did."""
+    events = [e for e in read_events(out / "events.jsonl") if e.seq >= first_seq]
+    phases = [e for e in events if e.kind == "phase"]
+    start = next(e.time for e in phases if e.payload.get("phase") == "search")
+    stopped = next(e for e in events if e.kind == "stopped")
+    started = [e for e in events if e.kind == "trial_started"]
+    sources = Counter(str((e.payload.get("sampler") or {}).get("source")) for e in started)
+    counts = next(
+        (e.payload["sampler"] for e in reversed(started) if e.payload.get("sampler")), {}
+    )
+    return {
+        "search_s": stopped.time - start,
+        "trials": len(started),
+        "sources": dict(sources),
+        "llm_seconds": counts.get("llm_seconds", 0.0),
+        "cuts": counts.get("llm_deadline_cuts", "n/a"),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--llm", default="embedded")
+    parser.add_argument("--first", type=float, default=60.0)
+    parser.add_argument("--resume", default="10,20,30")
+    parser.add_argument("--learner", default="random_forest")
+    args = parser.parse_args()
+    data = load_breast_cancer(as_frame=True).frame
+    plan = PlanDraft(
+        target="target", task_type="binary", metric="roc_auc", learners=[args.learner],
+        reason="Benchmark: a cold LLM step near the end of a search.",
+    )  # fmt: skip
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(tmp) / "first"
+        config = RunConfig(time_budget_s=args.first, cv_folds=3, seed=0)
+        RunLoop(base, plan, config, data=data, llm=load(args.llm)).run()
+        first = _session(base, 0)
+        print(f"first session: budget {args.first:g} s, search {first['search_s']:.1f} s, "
+              f"{first['trials']} trials {first['sources']}")  # fmt: skip
+        n_events = len(read_events(base / "events.jsonl"))
+        print("| resume budget | search took | past budget | trials | LLM s | cuts | sources |")
+        print("|---|---|---|---|---|---|---|")
+        for budget in (float(b) for b in args.resume.split(",")):
+            out = Path(tmp) / f"resume-{budget:g}"
+            shutil.copytree(base, out)
+            stored = RunStore(out).read_plan()[1]  # as `tunesmith resume --time-budget`
+            resumed = RunConfig.model_validate(stored.model_dump() | {"time_budget_s": budget})
+            RunLoop(out, config=resumed, llm=load(args.llm)).run()
+            s = _session(out, n_events)
+            cells = [f"{budget:g} s", f"{s['search_s']:.1f} s", f"{s['search_s'] - budget:+.1f} s",
+                     s["trials"], f"{s['llm_seconds']:.1f}", s["cuts"], s["sources"]]  # fmt: skip
+            print("| " + " | ".join(str(c) for c in cells) + " |")
+
+
+if __name__ == "__main__":
+    main()
