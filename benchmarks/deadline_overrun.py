@@ -1,7 +1,7 @@
 """How far past its time budget does a search run when its first LLM step is cold?
 
 Usage: python benchmarks/deadline_overrun.py [--llm SPEC] [--first 60] [--resume 10,20,30]
-                                             [--learner random_forest]
+                                             [--learner random_forest] [--rate-only]
 
 A run of the agent (hybrid optimiser, the LLM's share capped at a half, as the agent sets it) on
 the breast-cancer table is searched for ``--first`` seconds, then resumed once per budget in
@@ -10,7 +10,7 @@ resumed session's sampler has measured no LLM step yet, and the model's cache ho
 its prompts, so its first scoring step is cold: the case where a search used to overrun. For
 each resumed session it prints when the search stopped against its budget (from the run's
 ``phase``/``stopped`` events), the trials' sources, the LLM's seconds and the steps cut at the
-deadline (``llm_deadline_cuts``).
+deadline (``llm_deadline_cuts``). It first prints the machine's bare ``Llama.eval`` rate.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import shutil
 import tempfile
+import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -51,13 +52,37 @@ def _session(out: Path, first_seq: int) -> dict[str, Any]:
     }
 
 
+def eval_rate(model: Any, n_tokens: int = 1050) -> float | None:
+    """Tokens per second of a bare ``Llama.eval`` of ``n_tokens`` on an empty cache (the
+    machine's speed, to compare sessions on other machines by), or None if not llama.cpp."""
+    llama = getattr(model, "client", None)
+    if llama is None or not hasattr(llama, "eval"):
+        return None
+    rows = "".join(
+        f"x: {i % 10},{i % 7}.{i % 9},{i % 5}e-{i % 4}\nq: {i:02d}\n" for i in range(90)
+    )
+    ids = llama.tokenize(rows.encode(), add_bos=True)[:n_tokens]
+    llama.n_tokens = 0
+    start = time.perf_counter()
+    llama.eval(ids)
+    took = time.perf_counter() - start
+    llama.n_tokens = 0
+    return len(ids) / took
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--llm", default="embedded")
     parser.add_argument("--first", type=float, default=60.0)
     parser.add_argument("--resume", default="10,20,30")
     parser.add_argument("--learner", default="random_forest")
+    parser.add_argument("--rate-only", action="store_true", help="only the eval rate")
     args = parser.parse_args()
+    rate = eval_rate(load(args.llm))
+    if rate is not None:
+        print(f"bare Llama.eval of 1,050 tokens: {rate:.0f} tokens/s")
+    if args.rate_only:
+        return
     data = load_breast_cancer(as_frame=True).frame
     plan = PlanDraft(
         target="target", task_type="binary", metric="roc_auc", learners=[args.learner],
