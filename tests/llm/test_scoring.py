@@ -16,7 +16,16 @@ import pytest
 from langchain_core.language_models import BaseChatModel
 
 from tunesmith.core.errors import ConfigurationError, LLMDeadlineError
-from tunesmith.llm import N_CODES, claim, code_distribution, deadline, load, score_reader
+from tunesmith.llm import (
+    N_CODES,
+    _deadline,
+    claim,
+    code_distribution,
+    deadline,
+    load,
+    score_reader,
+)
+from tunesmith.llm._deadline import CHUNK
 from tunesmith.llm._llamacpp import LlamaCppChat
 from tunesmith.llm._llamacpp_batch import plan_groups
 from tunesmith.llm._scoring import digit_distribution
@@ -233,29 +242,32 @@ def test_llamacpp_reuses_saved_prefixes_and_matches_a_cold_model(llama_chat: Lla
     assert np.allclose(grown, cold_grown, atol=0.02)
 
 
-@pytest.mark.llm
-def test_llamacpp_stops_at_the_deadline_and_resumes_where_it_stopped(
-    llama_chat: LlamaCppChat, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from tunesmith.llm import _scoring_llamacpp
-
-    # A history long enough for several chunks, on a model whose KV cache is empty.
-    prefix = "".join(f"x: {d}\ny: {d}{d}\n" for d in [1, 9, 7, 0, 5, 2, 8, 4] * 6)
-    n_prefix = len(llama_chat.client.tokenize(prefix.encode(), add_bos=True))
-    fresh = LlamaCppChat(model_path=llama_chat.model_path)
-    assert n_prefix > 3 * _scoring_llamacpp._CHUNK
+def _cut_after_two_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The clock, faked (the model is real): the third chunk of a prompt meets the deadline."""
     checks: list[str] = []
 
-    def passes_after_two_chunks(what: str) -> None:  # the clock, faked: the model is real
+    def passes_after_two_chunks(what: str) -> None:
         checks.append(what)
         if len(checks) == 3:
             raise LLMDeadlineError(f"stopped {what}")
 
-    monkeypatch.setattr(_scoring_llamacpp, "check_deadline", passes_after_two_chunks)
+    monkeypatch.setattr(_deadline, "check_deadline", passes_after_two_chunks)
+
+
+@pytest.mark.llm
+def test_llamacpp_stops_at_the_deadline_and_resumes_where_it_stopped(
+    llama_chat: LlamaCppChat, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A history long enough for several chunks, on a model whose KV cache is empty.
+    prefix = "".join(f"x: {d}\ny: {d}{d}\n" for d in [1, 9, 7, 0, 5, 2, 8, 4] * 6)
+    n_prefix = len(llama_chat.client.tokenize(prefix.encode(), add_bos=True))
+    fresh = LlamaCppChat(model_path=llama_chat.model_path)
+    assert n_prefix > 3 * CHUNK
+    _cut_after_two_chunks(monkeypatch)
     reader = score_reader(fresh)
     with deadline(time.monotonic() + 600), pytest.raises(LLMDeadlineError):
         reader.score_codes(prefix, CONTINUATIONS)
-    assert reader.usage.prompt_tokens == 2 * _scoring_llamacpp._CHUNK
+    assert reader.usage.prompt_tokens == 2 * CHUNK
     assert reader.usage.seconds > 0  # a cut step's time counts
     monkeypatch.undo()
     # Another prompt in between, so only the saved part of the cut one is left to resume.
@@ -263,7 +275,7 @@ def test_llamacpp_stops_at_the_deadline_and_resumes_where_it_stopped(
     before = reader.usage.prompt_tokens
     resumed = reader.score_codes(prefix, CONTINUATIONS)
     tails = sum(len(llama_chat.client.tokenize(c.encode(), add_bos=False)) for c in CONTINUATIONS)
-    assert reader.usage.prompt_tokens - before == n_prefix - 2 * _scoring_llamacpp._CHUNK + tails
+    assert reader.usage.prompt_tokens - before == n_prefix - 2 * CHUNK + tails
     assert list(resumed.argmax(axis=1)) == [77, 11, 99]
     uncut = score_reader(llama_chat).score_codes(prefix, CONTINUATIONS)
     assert np.allclose(resumed, uncut, atol=0.02)
@@ -383,25 +395,16 @@ def test_transformers_reader_agrees_and_reuses_its_cache(
 def test_transformers_reader_stops_at_the_deadline_and_resumes_where_it_stopped(
     hf_checkpoint: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tunesmith.llm import _scoring_hf
-
     chat = load(f"hf:{hf_checkpoint}", device="cpu")
     assert isinstance(chat, TransformersChat)
     prefix = "".join(f"x: {d}\ny: {d}{d}\n" for d in [1, 9, 7, 0, 5, 2, 8, 4] * 6)
     n_prefix = len(chat._load()[1].encode(prefix, add_special_tokens=True))
-    assert n_prefix > 3 * _scoring_hf._CHUNK
-    checks: list[str] = []
-
-    def passes_after_two_chunks(what: str) -> None:  # the clock, faked: the model is real
-        checks.append(what)
-        if len(checks) == 3:
-            raise LLMDeadlineError(f"stopped {what}")
-
-    monkeypatch.setattr(_scoring_hf, "check_deadline", passes_after_two_chunks)
+    assert n_prefix > 3 * CHUNK
+    _cut_after_two_chunks(monkeypatch)
     reader = score_reader(chat)
     with deadline(time.monotonic() + 600), pytest.raises(LLMDeadlineError):
         reader.score_codes(prefix, CONTINUATIONS[:1])
-    assert reader.usage.prompt_tokens == 2 * _scoring_hf._CHUNK
+    assert reader.usage.prompt_tokens == 2 * CHUNK
     monkeypatch.undo()
     resumed = reader.score_codes(prefix, CONTINUATIONS[:1])
     tail = len(chat._load()[1].encode(CONTINUATIONS[0], add_special_tokens=False))

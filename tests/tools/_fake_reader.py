@@ -99,6 +99,18 @@ class WritingReader(ScriptedReader):
 
 
 @dataclass
+class CostlyReader(ScriptedReader):
+    """Counts ``seconds`` of LLM time per call without waiting for them: what a scoring step
+    costs on a slow machine, for tests of the time share."""
+
+    seconds: float = 5.0
+
+    def score_codes(self, prefix: str, continuations: Sequence[str]) -> np.ndarray:
+        self.usage.seconds += self.seconds
+        return super().score_codes(prefix, continuations)
+
+
+@dataclass
 class DeadlineReader(ScriptedReader):
     """Takes ``seconds`` of real time per call, checking the deadline as it goes, as the
     in-process readers do between chunks of a prompt."""

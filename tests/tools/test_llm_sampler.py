@@ -14,7 +14,12 @@ import optuna
 import pytest
 from pydantic import PrivateAttr
 
-from tests.tools._fake_reader import DeadlineReader, ScriptedReader, WritingReader
+from tests.tools._fake_reader import (
+    CostlyReader,
+    DeadlineReader,
+    ScriptedReader,
+    WritingReader,
+)
 from tunesmith.core import CategoricalParam, FloatParam, SearchSpace, TrialResult
 from tunesmith.llm.testing import ScriptedChatModel
 from tunesmith.tools import make_optimizer
@@ -401,12 +406,7 @@ def test_a_trial_goes_to_the_fallback_while_another_thread_holds_the_model() -> 
 
 
 def test_the_time_share_counts_the_next_step_before_it_is_taken() -> None:
-    class SlowReader(ScriptedReader):
-        def score_codes(self, prefix: str, continuations: Sequence[str]) -> np.ndarray:
-            self.usage.seconds += 5.0  # what a scoring step costs, without waiting for it
-            return super().score_codes(prefix, continuations)
-
-    reader = SlowReader(true_value=_loss)
+    reader = CostlyReader(true_value=_loss, seconds=5.0)
     opt = make_optimizer(
         "hybrid", SPACE, seed=0, llm=ScriptedChatModel(replies=_replies(30)), reader=reader,
         context=CONTEXT, n_warmup=2, max_llm_share=0.5,
@@ -480,12 +480,7 @@ def test_a_step_under_way_stops_at_the_deadline_and_its_trial_goes_to_the_fallba
 
 
 def test_a_step_that_would_not_end_before_the_deadline_is_not_started() -> None:
-    class SlowReader(ScriptedReader):
-        def score_codes(self, prefix: str, continuations: Sequence[str]) -> np.ndarray:
-            self.usage.seconds += 5.0  # what a scoring step costs, without waiting for it
-            return super().score_codes(prefix, continuations)
-
-    reader = SlowReader(true_value=_loss)
+    reader = CostlyReader(true_value=_loss, seconds=5.0)
     opt = make_optimizer(
         "hybrid", SPACE, seed=0, llm=ScriptedChatModel(replies=_replies(30)), reader=reader,
         context=CONTEXT, n_warmup=2,

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from tunesmith.core.errors import LLMDeadlineError
-from tunesmith.llm._deadline import check_deadline, time_left
+from tunesmith.llm._deadline import check_deadline, run_in_chunks
 from tunesmith.llm._scoring import (
     DigitTokens,
     ScoringUsage,
@@ -29,8 +29,6 @@ from tunesmith.llm._scoring_cache import PrefixStates
 
 if TYPE_CHECKING:
     from tunesmith.llm._transformers import TransformersChat
-
-_CHUNK = 128  # prompt tokens run between two deadline checks
 
 
 class TransformersScoreReader:
@@ -106,18 +104,17 @@ class TransformersScoreReader:
         return cache
 
     def _forward_prefix(self, model: Any, ids: list[int], shared: int, cache: Any) -> None:
-        """Run ``ids[shared:]`` into ``cache``: under a deadline in chunks of ``_CHUNK``
-        tokens, saving the part run when the deadline cuts it."""
-        step = max(len(ids), 1) if time_left() is None else _CHUNK
-        for first in range(shared, len(ids), step):
-            try:
-                check_deadline(f"after {first - shared} of {len(ids) - shared} prompt tokens")
-            except LLMDeadlineError:
-                if first > shared:
-                    self._states.put(ids[:first], cache)
-                    self.usage.prompt_tokens += first - shared
-                raise
-            self._forward(model, ids[first : first + step], cache)
+        """Run ``ids[shared:]`` into ``cache`` (under a deadline in chunks, saving the part
+        run when it cuts them)."""
+
+        def keep(done: int) -> None:
+            self._states.put(ids[:done], cache)
+            self.usage.prompt_tokens += done - shared
+
+        def run(first: int, last: int) -> None:
+            self._forward(model, ids[first:last], cache)
+
+        run_in_chunks(shared, len(ids), max(len(ids), 1), run, keep)
 
     def _forward(self, model: Any, ids: list[int], cache: Any) -> np.ndarray:
         """Run ``ids`` on top of ``cache`` (which grows) and return the last logits."""

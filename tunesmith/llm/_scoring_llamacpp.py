@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from tunesmith.core.errors import ConfigurationError, LLMConnectionError, LLMDeadlineError
-from tunesmith.llm._deadline import check_deadline, time_left
+from tunesmith.core.errors import ConfigurationError, LLMConnectionError
+from tunesmith.llm._deadline import check_deadline, run_in_chunks
 from tunesmith.llm._llamacpp_batch import plan_groups, read_group, write_group
 from tunesmith.llm._scoring import (
     DigitTokens,
@@ -33,9 +33,6 @@ if TYPE_CHECKING:
     from tunesmith.llm._llamacpp import LlamaCppChat
 
 
-# Prompt tokens evaluated between two deadline checks (llama.cpp's own batch is 512): about
-# 1-2 s of a 0.5B model on 2 CPU cores.
-_CHUNK = 128
 # One vocabulary scan (~0.25 s for 151k tokens) per Llama, however many readers share it.
 _DIGITS: weakref.WeakKeyDictionary[Any, DigitTokens] = weakref.WeakKeyDictionary()
 
@@ -205,21 +202,19 @@ class LlamaCppScoreReader:
             self._states.put(ids, _save(llama))
 
     def _eval_prefix(self, llama: Any, ids: list[int], reused: int) -> None:
-        """Evaluate ``ids[reused:]``. Under a deadline (``tunesmith.llm.deadline``) it goes in
-        chunks of at most ``_CHUNK`` tokens; at the deadline the part evaluated is saved, so
-        the next prompt that starts with it resumes there, and the step stops."""
-        step = llama.n_batch if time_left() is None else min(llama.n_batch, _CHUNK)
-        for first in range(reused, len(ids), step):
-            try:
-                check_deadline(f"after {first - reused} of {len(ids) - reused} prompt tokens")
-            except LLMDeadlineError:
-                if first > reused:
-                    llama._ctx.kv_cache_seq_rm(-1, first, -1)
-                    self._states.put(ids[:first], _save(llama))
-                    self.usage.prompt_tokens += first - reused
-                raise
-            llama.eval(ids[first : first + step])
+        """Evaluate ``ids[reused:]`` (under a deadline in chunks, saving the part evaluated
+        when it cuts them, so the next prompt that starts with it resumes there)."""
+
+        def run(first: int, last: int) -> None:
+            llama.eval(ids[first:last])
             self.usage.requests += 1
+
+        def keep(done: int) -> None:
+            llama._ctx.kv_cache_seq_rm(-1, done, -1)
+            self._states.put(ids[:done], _save(llama))
+            self.usage.prompt_tokens += done - reused
+
+        run_in_chunks(reused, len(ids), llama.n_batch, run, keep)
 
 
 def _check_fits(llama: Any, needed: int) -> None:

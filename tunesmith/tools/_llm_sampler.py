@@ -29,10 +29,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from optuna.samplers import BaseSampler
 from optuna.study import StudyDirection
-from optuna.trial import TrialState
 
 from tunesmith.core import LLMDeadlineError, SearchSpace
-from tunesmith.tools import _llm_propose
+from tunesmith.tools import _llm_branches, _llm_propose
 from tunesmith.tools._llm_pool import (
     SamplerStats,
     TimeShare,
@@ -41,7 +40,6 @@ from tunesmith.tools._llm_pool import (
     usage_snapshot,
 )
 from tunesmith.tools._llm_surrogate import LLMSurrogate, SurrogateContext
-from tunesmith.tools._llm_text import Observation
 from tunesmith.tools._mixture import Mixture
 from tunesmith.tools._samplers import fallback_sampler, gp_chooser
 
@@ -55,7 +53,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 _ATTR = "tunesmith:sampler"
-_DEFAULT_CONTEXT = SurrogateContext(learner="model", task="an optimisation", metric="the score")
 
 
 class HybridSampler(BaseSampler):
@@ -180,13 +177,13 @@ class HybridSampler(BaseSampler):
         self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
     ) -> dict[str, Any]:
         fixed = dict(trial.system_attrs.get("fixed_params", {}))
-        branch = self._branch(fixed)
+        branch = _llm_branches.branch(self.space, fixed)
         if branch is None or len(study.directions) != 1:
             return self._delegate(study, trial, "fallback")
         key, sub = branch
         if not sub.params:
             return {}
-        history = self._history(study, sub, fixed)
+        history = _llm_branches.history(self.space, study, sub, fixed)
         self._mixture.observe(history)
         held_back = self._held_back(key, history)
         if held_back is not None:
@@ -231,16 +228,17 @@ class HybridSampler(BaseSampler):
         model = self._llm()
         if model is None:
             return None, "fallback"
+        context = _llm_branches.context_for(self.context, key)
+        direction = _direction(study)
         if len(history) < self.n_warmup:
+            default = _llm_branches.default_for(self.defaults, key, sub)
             config = self._warm.next_config(
-                model, key, sub, self._context(key), history,
-                direction=_direction(study), default=self._default(key, sub), stats=self.stats,
+                model, key, sub, context, history,
+                direction=direction, default=default, stats=self.stats,
             )  # fmt: skip
             return config, "llm-warm-start"
         if len(history) < 2:
             return None, "fallback"
-        context = self._context(key)
-        direction = _direction(study)
         rng = np.random.default_rng(None if self.seed is None else [self.seed, trial.number])
         surrogate = self._surrogate(key, sub, context, direction)
         before = usage_snapshot(surrogate.reader.usage)
@@ -352,45 +350,6 @@ class HybridSampler(BaseSampler):
                 permute_scores=self.permute_scores, seed=self.seed,
             )  # fmt: skip
         return self._surrogates[key]
-
-    def _context(self, key: Any) -> SurrogateContext:
-        if isinstance(self.context, SurrogateContext):
-            return self.context
-        if isinstance(self.context, Mapping) and key in self.context:
-            return self.context[key]
-        return _DEFAULT_CONTEXT
-
-    def _default(self, key: Any, sub: SearchSpace) -> Mapping[str, Any] | None:
-        if not self.defaults:
-            return None
-        if key in self.defaults and isinstance(self.defaults[key], Mapping):
-            prefix = f"{key}."
-            return {f"{prefix}{k}": v for k, v in self.defaults[key].items()}
-        return {k: v for k, v in self.defaults.items() if k in sub.names}
-
-    def _branch(self, fixed: Mapping[str, Any]) -> tuple[Any, SearchSpace] | None:
-        """The branch key and the flat sub-space left to sample, or None if it is not flat."""
-        parents = {c.parent for c in self.space.conditions.values()}
-        active = [p for p in self.space.params if self.space.is_active(p.name, fixed)]
-        if any(p.name in parents and p.name not in fixed for p in active):
-            return None
-        free = [p for p in active if p.name not in fixed and p.name not in parents]
-        pairs = tuple(sorted((k, str(v)) for k, v in fixed.items() if k in parents))
-        return (pairs[0][1] if len(pairs) == 1 else pairs), SearchSpace(params=tuple(free))
-
-    def _history(
-        self, study: Study, sub: SearchSpace, fixed: Mapping[str, Any]
-    ) -> list[Observation]:
-        parents = {c.parent for c in self.space.conditions.values()}
-        out = []
-        for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)):
-            if all(t.params.get(k) == v for k, v in fixed.items() if k in parents) and all(
-                n in t.params for n in sub.names
-            ):
-                value = t.value if t.value is not None and np.isfinite(t.value) else None
-                if value is not None:
-                    out.append(Observation(t.number, {n: t.params[n] for n in sub.names}, value))
-        return out
 
     def _delegate(self, study: Study, trial: FrozenTrial, source: str) -> dict[str, Any]:
         self._record(study, trial, source)
