@@ -6,8 +6,10 @@ completes with near certainty, so the tests can check that the likeliest code is
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -240,6 +242,69 @@ def test_llamacpp_reuses_saved_prefixes_and_matches_a_cold_model(llama_chat: Lla
     # AVX-512 the probabilities differ by up to 0.008; leaving out the extra line moves them
     # by 0.046.
     assert np.allclose(grown, cold_grown, atol=0.02)
+
+
+@pytest.mark.llm
+def test_llamacpp_states_on_disk_carry_a_prefix_to_a_fresh_model(
+    llama_chat: LlamaCppChat, tmp_path: Path
+) -> None:
+    def n_tokens(text: str) -> int:
+        return len(llama_chat.client.tokenize(text.encode(), add_bos=False))
+
+    continuations = CONTINUATIONS[:2]
+    tails = sum(n_tokens(text) for text in continuations)
+    first = score_reader(llama_chat, cache_dir=tmp_path)
+    first.score_codes(PREFIX, continuations)
+    (folder,) = tmp_path.iterdir()  # one folder for the model file
+    assert len(list(folder.glob("*.state"))) == 1
+
+    # A new process, as a resumed run: its own Llama, whose KV cache is empty.
+    fresh = score_reader(LlamaCppChat(model_path=llama_chat.model_path), cache_dir=tmp_path)
+    grown = fresh.score_codes(PREFIX + EXTRA_LINE, continuations)
+    assert fresh.usage.prompt_tokens == n_tokens(EXTRA_LINE) + tails  # only the new line
+    # The grown prefix supersedes the shorter one on disk.
+    assert len(list(folder.glob("*.state"))) == 1
+
+    cold = score_reader(LlamaCppChat(model_path=llama_chat.model_path))
+    cold_grown = cold.score_codes(PREFIX + EXTRA_LINE, continuations)
+    assert cold.usage.prompt_tokens == n_tokens(PREFIX + EXTRA_LINE) + tails
+    assert np.allclose(grown, cold_grown, atol=0.02)  # as for the states kept in memory
+
+
+def _cut_short(data: bytes) -> bytes:  # as by a full disk: the checksum no longer matches
+    return data[:1000]
+
+
+def _foreign(data: bytes) -> bytes:  # a good file llama.cpp will not read (another build's)
+    state = bytes(len(data) // 2) + data[len(data) // 2 :]
+    return hashlib.sha1(state).digest() + state
+
+
+@pytest.mark.llm
+@pytest.mark.parametrize(
+    ("damage", "logged"), [(_cut_short, "damaged prefix state"), (_foreign, "did not load")]
+)
+def test_llamacpp_drops_a_bad_state_on_disk_and_evaluates_the_prompt(
+    llama_chat: LlamaCppChat,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    damage: Callable[[bytes], bytes],
+    logged: str,
+) -> None:
+    score_reader(llama_chat, cache_dir=tmp_path).score_codes(PREFIX, CONTINUATIONS[:1])
+    (state,) = tmp_path.glob("*/*.state")
+    state.write_bytes(damage(state.read_bytes()))
+    fresh = score_reader(LlamaCppChat(model_path=llama_chat.model_path), cache_dir=tmp_path)
+    probs = fresh.score_codes(PREFIX, CONTINUATIONS[:1])
+    assert logged in caplog.text
+    assert int(probs.argmax()) == 11 * DIGITS[0]
+    tokenize = llama_chat.client.tokenize
+    prompt = len(tokenize(PREFIX.encode(), add_bos=True)) + len(
+        tokenize(CONTINUATIONS[0].encode(), add_bos=False)
+    )
+    assert fresh.usage.prompt_tokens == prompt  # the whole prompt evaluated again
+    (again,) = tmp_path.glob("*/*.state")  # and its good state saved in the damaged one's place
+    assert again.stat().st_size > 1000
 
 
 def _cut_after_two_chunks(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -42,7 +42,9 @@ def open_study(
         config: The run configuration (optimiser, seed, study name).
         log: The run's event log; a ``resume`` phase is emitted if trials were interrupted.
         llm: The chat model of the ``hybrid``/``llm`` optimisers (see ``_sampling``).
-        data: The training table, for the LLM's data context (None on a resumed run).
+        data: The training table, for the LLM's data context, if the run directory holds
+            none yet (the stored one is used when it does, so a resumed session describes the
+            data exactly as the first did and its prompts match the saved ones).
 
     Returns:
         The optimiser and the counts of the trials finished so far.
@@ -61,7 +63,9 @@ def open_study(
         direction="minimize",
         storage=store.storage(config),
         study_name=config.study_name,
-        **sampler_options(config.optimizer, llm, plan, data),
+        **sampler_options(
+            config.optimizer, llm, plan, _training_table(store, data), store.llm_cache_path
+        ),
     )
     interrupted = optimizer.study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
     for trial in interrupted:
@@ -84,6 +88,14 @@ def open_study(
             n_trials=progress.n_counted,
         )
     return optimizer, progress
+
+
+def _training_table(store: RunStore, data: pd.DataFrame | None) -> pd.DataFrame | None:
+    if not store.train_path.exists():
+        return data
+    from tunesmith.learners import load_table
+
+    return load_table(store.train_path)
 
 
 def _completed_at(trial: Any) -> tuple[float, int]:

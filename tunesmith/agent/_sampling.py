@@ -9,6 +9,7 @@ trials the search is not held up by the LLM.
 from __future__ import annotations
 
 import logging
+import os
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -27,9 +28,14 @@ _TASKS = {
 
 
 def sampler_options(
-    optimizer: str, llm: BaseChatModel | None, plan: PlanDraft, data: pd.DataFrame | None
+    optimizer: str,
+    llm: BaseChatModel | None,
+    plan: PlanDraft,
+    data: pd.DataFrame | None,
+    prefix_cache: str | os.PathLike[str] | None = None,
 ) -> dict[str, Any]:
-    """Keyword options for ``make_optimizer(optimizer, ...)`` (none unless an LLM sampler)."""
+    """Keyword options for ``make_optimizer(optimizer, ...)`` (none unless an LLM sampler);
+    ``prefix_cache``: where the llama.cpp reader keeps its prompts' states for a resumed run."""
     if optimizer not in ("hybrid", "llm") or llm is None:
         return {}
     from tunesmith.llm import score_reader
@@ -44,6 +50,7 @@ def sampler_options(
         "context": contexts(plan, data),
         "n_warmup": 3,
         "max_llm_share": LLM_SHARE,
+        "prefix_cache": prefix_cache,
     }
 
 

@@ -63,6 +63,8 @@ class RunStore:
         self.model_path = self.path / "model.joblib"
         self.submission_path = self.path / "submission.csv"
         self.report_path = self.path / "report.html"
+        # The llama.cpp score reader's prompt states, for a resumed search's first LLM step.
+        self.llm_cache_path = self.path / "llm-cache"
 
     @property
     def exists(self) -> bool:

@@ -8,6 +8,7 @@ first digit and reads the second: about one forward pass per candidate over a KV
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
@@ -165,7 +166,12 @@ def check_continuations(continuations: Sequence[str]) -> list[str]:
     return items
 
 
-def score_reader(model: BaseChatModel, *, max_prefixes: int = 4) -> ScoreReader:
+def score_reader(
+    model: BaseChatModel,
+    *,
+    max_prefixes: int = 4,
+    cache_dir: str | os.PathLike[str] | None = None,
+) -> ScoreReader:
     """The score reader for a chat model from :func:`tunesmith.llm.load`.
 
     Cheap: nothing is loaded or requested until the first ``score_codes`` call.
@@ -175,6 +181,10 @@ def score_reader(model: BaseChatModel, *, max_prefixes: int = 4) -> ScoreReader:
             (``openai:URL#MODEL``) or a ``TransformersChat`` (``hf:``).
         max_prefixes: In-process backends keep the KV cache of this many recent prefixes;
             a new prefix reuses the one it shares the most leading tokens with.
+        cache_dir: llama.cpp only: also keep the saved prefix states on disk there, so a
+            new process with the same model file (a resumed run) evaluates only what its
+            prompts add. The other backends ignore it (an OpenAI-compatible server keeps its
+            own prefix cache; the transformers reader keeps its states in memory).
 
     Returns:
         A reader whose ``score_codes`` returns code distributions.
@@ -190,7 +200,7 @@ def score_reader(model: BaseChatModel, *, max_prefixes: int = 4) -> ScoreReader:
     if isinstance(model, LlamaCppChat):
         from tunesmith.llm._scoring_llamacpp import LlamaCppScoreReader
 
-        return LlamaCppScoreReader(model, max_prefixes=max_prefixes)
+        return LlamaCppScoreReader(model, max_prefixes=max_prefixes, cache_dir=cache_dir)
     if isinstance(model, TransformersChat):
         from tunesmith.llm._scoring_hf import TransformersScoreReader
 

@@ -5,15 +5,20 @@ each in its own sequence that shares the prefix's cells (:mod:`tunesmith.llm._ll
 and removed again. The KV cells of a few recent prefixes are saved (``llama_state_seq_get_data``,
 about 12 KB per token for the embedded 0.5B model) so a history that grew by a line costs only
 the new tokens. ``Llama.n_tokens`` and ``Llama.input_ids`` always describe the KV cache (after
-scoring: exactly the prefix), so the chat model's own prefix matching stays correct.
+scoring: exactly the prefix), so the chat model's own prefix matching stays correct. With
+``cache_dir``, the saved states are also written to disk (:mod:`tunesmith.llm._scoring_disk`),
+so a new process with the same model file (a resumed run) evaluates only what its prompts add.
 """
 
 from __future__ import annotations
 
 import ctypes
+import logging
+import os
 import time
 import weakref
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -28,10 +33,13 @@ from tunesmith.llm._scoring import (
     digit_tokens,
 )
 from tunesmith.llm._scoring_cache import PrefixStates, common_prefix
+from tunesmith.llm._scoring_disk import DiskPrefixStates, model_identity
 
 if TYPE_CHECKING:
     from tunesmith.llm._llamacpp import LlamaCppChat
 
+
+logger = logging.getLogger(__name__)
 
 # One vocabulary scan (~0.25 s for 151k tokens) per Llama, however many readers share it.
 _DIGITS: weakref.WeakKeyDictionary[Any, DigitTokens] = weakref.WeakKeyDictionary()
@@ -42,14 +50,24 @@ class LlamaCppScoreReader:
 
     Args:
         chat: The chat model whose ``Llama`` (and lock) the reader shares.
-        max_prefixes: Saved prefix states kept.
+        max_prefixes: Saved prefix states kept in memory.
+        cache_dir: If set, the saved states are also kept on disk there (in a folder per
+            model file), ``2 * max_prefixes`` of them, for the next process to start from.
     """
 
-    def __init__(self, chat: LlamaCppChat, *, max_prefixes: int = 4) -> None:
+    def __init__(
+        self,
+        chat: LlamaCppChat,
+        *,
+        max_prefixes: int = 4,
+        cache_dir: str | os.PathLike[str] | None = None,
+    ) -> None:
         self.chat = chat
         self.max_prefixes = max_prefixes
+        self.cache_dir = None if cache_dir is None else Path(cache_dir)
         self.usage = ScoringUsage()
         self._states: PrefixStates[bytes] = PrefixStates(max_prefixes)
+        self._disk: DiskPrefixStates | None = None
 
     def score_codes(self, prefix: str, continuations: Sequence[str]) -> np.ndarray:
         """See :class:`tunesmith.llm.ScoreReader`."""
@@ -192,6 +210,8 @@ class LlamaCppScoreReader:
             reused = saved
         else:
             reused = live
+        if reused < len(ids):
+            reused = self._from_disk(llama, ids, reused)
         llama.n_tokens = reused
         self._eval_prefix(llama, ids, reused)
         llama._ctx.kv_cache_seq_rm(-1, len(ids), -1)
@@ -199,7 +219,35 @@ class LlamaCppScoreReader:
         # Per continuation the whole prefix counts as cached; the part evaluated here is not.
         self.usage.cached_tokens -= len(ids) - reused
         if not (entry is not None and saved == len(ids) == len(entry.tokens)):
-            self._states.put(ids, _save(llama))
+            self._keep(ids, _save(llama))
+
+    def _keep(self, ids: list[int], state: bytes) -> None:
+        self._states.put(ids, state)
+        disk = self._disk_states()
+        if disk is not None:
+            disk.put(ids, state)
+
+    def _from_disk(self, llama: Any, ids: list[int], reused: int) -> int:
+        """Restore the state on disk that shares more than ``reused`` leading tokens with
+        ``ids``, if there is one; the tokens in the KV cache after it."""
+        disk = self._disk_states()
+        if disk is None:
+            return reused
+        tokens, shared = disk.best(ids)
+        if tokens is None or shared <= reused:
+            return reused
+        state = disk.read(tokens)
+        if state is None:
+            return reused
+        try:
+            _restore(llama, tokens, state)
+        except LLMConnectionError as exc:  # written by another build, or damaged
+            logger.warning("Dropped a saved prefix state that did not load: %s", exc)
+            disk.remove(tokens)
+            llama.n_tokens = 0
+            return 0
+        self._states.put(tokens, state)
+        return shared
 
     def _eval_prefix(self, llama: Any, ids: list[int], reused: int) -> None:
         """Evaluate ``ids[reused:]`` (under a deadline in chunks, saving the part evaluated
@@ -211,10 +259,20 @@ class LlamaCppScoreReader:
 
         def keep(done: int) -> None:
             llama._ctx.kv_cache_seq_rm(-1, done, -1)
-            self._states.put(ids[:done], _save(llama))
+            self._keep(ids[:done], _save(llama))
             self.usage.prompt_tokens += done - reused
 
         run_in_chunks(reused, len(ids), llama.n_batch, run, keep)
+
+    def _disk_states(self) -> DiskPrefixStates | None:
+        if self.cache_dir is None:
+            return None
+        if self._disk is None:
+            import llama_cpp
+
+            folder = model_identity(self.chat.model_path, llama_cpp.__version__)
+            self._disk = DiskPrefixStates(self.cache_dir / folder, 2 * self.max_prefixes)
+        return self._disk
 
 
 def _check_fits(llama: Any, needed: int) -> None:

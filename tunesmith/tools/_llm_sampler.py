@@ -17,18 +17,29 @@ fallback sampler (Optuna's GP sampler; TPE on a conditional space). So does a tr
 step would not end by the search's deadline (:meth:`HybridSampler.set_deadline`), or was cut
 at it. Per-trial provenance and the running counts are stored in the trial's system attribute
 ``tunesmith:sampler``.
+
+What a search has learnt survives its process: the mixture's evidence and each branch's
+prompt state (the history kept, the score scale, the prompts' orders) are study system
+attributes (``tunesmith:llm-mixture``, ``tunesmith:llm-surrogate:<branch>``), so a sampler
+on a resumed study keeps the LLM's earned weight and writes the prompts the last process would
+have; with ``prefix_cache`` the llama.cpp reader's KV states of those prompts are on disk too,
+and the resumed search's first LLM step evaluates only the new lines.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
-from collections.abc import Mapping
+import math
+import os
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from optuna.samplers import BaseSampler
 from optuna.study import StudyDirection
+from optuna.trial import TrialState
 
 from tunesmith.core import LLMDeadlineError, SearchSpace
 from tunesmith.tools import _llm_branches, _llm_propose
@@ -40,6 +51,7 @@ from tunesmith.tools._llm_pool import (
     usage_snapshot,
 )
 from tunesmith.tools._llm_surrogate import LLMSurrogate, SurrogateContext
+from tunesmith.tools._llm_text import Observation
 from tunesmith.tools._mixture import Mixture
 from tunesmith.tools._samplers import fallback_sampler, gp_chooser
 
@@ -53,6 +65,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 _ATTR = "tunesmith:sampler"
+_MIXTURE_ATTR = "tunesmith:llm-mixture"
+_SURROGATE_ATTR = "tunesmith:llm-surrogate:"
 
 
 class HybridSampler(BaseSampler):
@@ -87,6 +101,9 @@ class HybridSampler(BaseSampler):
             by a slow LLM. Whatever the share, a trial whose local model is busy with another
             thread's request (another tab's plan) goes to the fallback (``"fallback-busy"``)
             rather than wait for it.
+        prefix_cache: A folder where the llama.cpp score reader also keeps its prompts' KV
+            states (``score_reader(cache_dir=...)``), so a resumed search's first LLM step is
+            not cold. The agent uses the run directory's ``llm-cache``. None: memory only.
     """
 
     def __init__(
@@ -111,6 +128,7 @@ class HybridSampler(BaseSampler):
         window: int = 5,
         max_failures: int = 3,
         max_llm_share: float | None = None,
+        prefix_cache: str | os.PathLike[str] | None = None,
     ) -> None:
         self.space = space
         self.llm = llm
@@ -131,6 +149,8 @@ class HybridSampler(BaseSampler):
         self.window = window
         self.max_failures = max_failures
         self.max_llm_share = max_llm_share
+        self.prefix_cache = prefix_cache
+        self._resumed = False  # the mixture's saved evidence read (once per process)
         self._share = TimeShare(max_llm_share)
         self.stats = SamplerStats()
         self._distributions = space.distributions()
@@ -160,8 +180,16 @@ class HybridSampler(BaseSampler):
     def before_trial(self, study: Study, trial: FrozenTrial) -> None:
         self._fallback.before_trial(study, trial)
 
-    def after_trial(self, study: Study, trial: FrozenTrial, state: Any, values: Any) -> None:
+    def after_trial(
+        self, study: Study, trial: FrozenTrial, state: Any, values: Sequence[float] | None
+    ) -> None:
         self._fallback.after_trial(study, trial, state, values)
+        # The evidence of a finished trial is read now, not at the next ask, so a search that
+        # stops here keeps it (a resumed one starts from the saved window).
+        if state == TrialState.COMPLETE and values is not None and len(values) == 1:
+            done = Observation(trial.number, {}, float(values[0]))
+            if math.isfinite(done.value) and self._mixture.observe([done]):
+                self._save(study, _MIXTURE_ATTR, self._mixture.state())
 
     def infer_relative_search_space(
         self, study: Study, trial: FrozenTrial
@@ -184,7 +212,9 @@ class HybridSampler(BaseSampler):
         if not sub.params:
             return {}
         history = _llm_branches.history(self.space, study, sub, fixed)
-        self._mixture.observe(history)
+        self._resume(study)
+        if self._mixture.observe(history):
+            self._save(study, _MIXTURE_ATTR, self._mixture.state())
         held_back = self._held_back(key, history)
         if held_back is not None:
             return self._delegate(study, trial, held_back)
@@ -240,12 +270,13 @@ class HybridSampler(BaseSampler):
         if len(history) < 2:
             return None, "fallback"
         rng = np.random.default_rng(None if self.seed is None else [self.seed, trial.number])
-        surrogate = self._surrogate(key, sub, context, direction)
+        surrogate = self._surrogate(study, key, sub, context, direction)
         before = usage_snapshot(surrogate.reader.usage)
         try:  # what the reader spent counts, whether the step finished, failed or was cut
             return self._scored_step(study, trial, sub, history, surrogate, rng)
         finally:
             self.stats.scored(surrogate.reader.usage, before)
+            self._save(study, _surrogate_attr(key), surrogate.state())
 
     def _scored_step(
         self,
@@ -336,20 +367,42 @@ class HybridSampler(BaseSampler):
         return self._model
 
     def _surrogate(
-        self, key: Any, sub: SearchSpace, context: SurrogateContext, direction: Any
+        self, study: Study, key: Any, sub: SearchSpace, context: SurrogateContext, direction: Any
     ) -> LLMSurrogate:
         if key not in self._surrogates:
             reader = self.reader
             if reader is None:
                 from tunesmith.llm import score_reader
 
-                reader = score_reader(self._model)
-            self._surrogates[key] = LLMSurrogate(
+                reader = score_reader(self._model, cache_dir=self.prefix_cache)
+            surrogate = LLMSurrogate(
                 reader, sub, context, direction=direction,
                 n_members=self.n_members, history_cap=self.history_cap,
                 permute_scores=self.permute_scores, seed=self.seed,
             )  # fmt: skip
+            saved = _saved(study, _surrogate_attr(key))
+            if saved is not None:  # a study this sampler (or one before it) searched
+                try:
+                    surrogate.restore(saved)
+                except ValueError as exc:
+                    logger.warning("Branch %r starts new prompts: %s", key, exc)
+            self._surrogates[key] = surrogate
         return self._surrogates[key]
+
+    def _resume(self, study: Study) -> None:
+        """Take up the mixture's evidence saved in ``study``, once per process."""
+        if self._resumed:
+            return
+        self._resumed = True
+        saved = _saved(study, _MIXTURE_ATTR)
+        if saved is not None and not self._mixture.evidence():
+            try:
+                self._mixture.restore(saved)
+            except ValueError as exc:
+                logger.warning("The LLM/GP mixture starts anew: %s", exc)
+
+    def _save(self, study: Study, name: str, value: Any) -> None:
+        study._storage.set_study_system_attr(study._study_id, name, value)
 
     def _delegate(self, study: Study, trial: FrozenTrial, source: str) -> dict[str, Any]:
         self._record(study, trial, source)
@@ -371,6 +424,14 @@ class LLMSampler(HybridSampler):
     def __init__(self, space: SearchSpace, **options: Any) -> None:
         options.setdefault("use_gp", False)
         super().__init__(space, **options)
+
+
+def _surrogate_attr(key: Any) -> str:
+    return _SURROGATE_ATTR + json.dumps(key)
+
+
+def _saved(study: Study, name: str) -> Any:
+    return study._storage.get_study_system_attrs(study._study_id).get(name)
 
 
 def _direction(study: Study) -> Any:

@@ -160,6 +160,37 @@ class LLMSurrogate:
         self._codes: ScoreCodes | None = None
         self._kept: set[int] = set()
 
+    def state(self) -> dict[str, Any]:
+        """What the prompts were built from (JSON-able): the history points kept, the score
+        scale and each prompt's order. A surrogate given it by :meth:`restore` in another
+        process writes the prompts this one would next, so a cache of their states (on disk,
+        ``score_reader(cache_dir=...)``) still holds them."""
+        codes = self._codes
+        return {
+            "kept": sorted(self._kept),
+            "scale": None if codes is None else [codes.slope, codes.offset],
+            "members": [m.order for m in self._members],
+            "writer": self._writer.order,
+        }
+
+    def restore(self, state: Mapping[str, Any]) -> None:
+        """Take up a :meth:`state` (from a study's attributes).
+
+        Raises:
+            ValueError: ``state`` is not one that :meth:`state` wrote.
+        """
+        try:
+            kept = {int(n) for n in state["kept"]}
+            scale = state["scale"]
+            codes = None if scale is None else ScoreCodes.affine(*(float(x) for x in scale))
+            orders = [[int(n) for n in order] for order in state["members"]]
+            writer = [int(n) for n in state["writer"]]
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"Not an LLM surrogate's state: {exc!r}") from exc
+        self._kept, self._codes, self._writer.order = kept, codes, writer
+        for member, order in zip(self._members, orders, strict=False):
+            member.order = order  # a member that the state lacks starts empty, as new
+
     @property
     def can_generate(self) -> bool:
         """Whether the reader also generates text (then :meth:`propose` is cheap)."""

@@ -160,6 +160,15 @@ class ScoreCodes:
         self.slope = sign * (_HIGH_CODE - _LOW_CODE) / spread  # code units per objective unit
         self.offset = _LOW_CODE - self.slope * worst if best != worst else 50.0 - self.slope * best
 
+    @classmethod
+    def affine(cls, slope: float, offset: float) -> ScoreCodes:
+        """The map ``code = slope * value + offset`` (a saved scale's)."""
+        if not (np.isfinite(slope) and np.isfinite(offset)) or slope == 0:
+            raise ValueError(f"Not a score scale: slope {slope}, offset {offset}.")
+        codes = cls.__new__(cls)
+        codes.slope, codes.offset = slope, offset
+        return codes
+
     def code(self, value: float) -> int:
         """The two-digit code written for ``value`` (clipped into 00-99)."""
         return int(np.clip(round(self.slope * value + self.offset), 0, N_CODES - 1))

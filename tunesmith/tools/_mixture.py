@@ -54,10 +54,34 @@ class Mixture:
             s: collections.deque(maxlen=window) for s in ("llm", "gp")
         }
 
-    def observe(self, history: Sequence[Observation]) -> None:
+    def observe(self, history: Sequence[Observation]) -> int:
+        """Turn the kept predictions of the trials in ``history`` into evidence; how many."""
+        added = 0
         for o in history:
             for name, (pred, index) in self._pending.pop(o.number, {}).items():
                 self._evidence[name].append(_evidence(pred, index, o.value))
+                added += 1
+        return added
+
+    def state(self) -> dict[str, list[float]]:
+        """The evidence in the window (JSON-able), for :meth:`restore` in another process."""
+        return {s: list(e) for s, e in self._evidence.items()}
+
+    def restore(self, state: Mapping[str, Any]) -> None:
+        """Take up a :meth:`state`: a resumed search keeps the weights it had earned.
+
+        Raises:
+            ValueError: ``state`` is not one that :meth:`state` wrote.
+        """
+        try:
+            found = {s: [float(x) for x in state.get(s, [])] for s in self._evidence}
+        except (AttributeError, TypeError, ValueError) as exc:
+            raise ValueError(f"Not a mixture's state: {exc!r}") from exc
+        if not all(math.isfinite(x) for values in found.values() for x in values):
+            raise ValueError("Not a mixture's state: the evidence is not finite.")
+        for name, values in found.items():
+            self._evidence[name].clear()
+            self._evidence[name].extend(values)  # the deque keeps the last ``window``
 
     def evidence(self) -> dict[str, float]:
         """Each surrogate's summed evidence over the window (absent before its first)."""
