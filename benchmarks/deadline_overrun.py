@@ -9,8 +9,9 @@ the breast-cancer table is searched for ``--first`` seconds, then resumed once p
 resumed session's sampler has measured no LLM step yet, and the model's cache holds none of
 its prompts, so its first scoring step is cold: the case where a search used to overrun. For
 each resumed session it prints when the search stopped against its budget (from the run's
-``phase``/``stopped`` events), the trials' sources, the LLM's seconds and the steps cut at the
-deadline (``llm_deadline_cuts``). It first prints the machine's bare ``Llama.eval`` rate.
+``phase``/``stopped`` events), the trials' sources, the LLM's seconds, the prompt tokens it
+evaluated and the steps cut at the deadline (``llm_deadline_cuts``). It first prints the
+machine's bare ``Llama.eval`` rate.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ def _session(out: Path, first_seq: int) -> dict[str, Any]:
         "trials": len(started),
         "sources": dict(sources),
         "llm_seconds": counts.get("llm_seconds", 0.0),
+        "prompt_tokens": counts.get("prompt_tokens", 0),
         "cuts": counts.get("llm_deadline_cuts", "n/a"),
     }
 
@@ -96,8 +98,9 @@ def main() -> None:
         print(f"first session: budget {args.first:g} s, search {first['search_s']:.1f} s, "
               f"{first['trials']} trials {first['sources']}")  # fmt: skip
         n_events = len(read_events(base / "events.jsonl"))
-        print("| resume budget | search took | past budget | trials | LLM s | cuts | sources |")
-        print("|---|---|---|---|---|---|---|")
+        print("| resume budget | search took | past budget | trials | LLM s | evaluated | cuts "
+              "| sources |")  # fmt: skip
+        print("|---|---|---|---|---|---|---|---|")
         for budget in (float(b) for b in args.resume.split(",")):
             out = Path(tmp) / f"resume-{budget:g}"
             shutil.copytree(base, out)
@@ -106,7 +109,8 @@ def main() -> None:
             RunLoop(out, config=resumed, llm=load(args.llm)).run()
             s = _session(out, n_events)
             cells = [f"{budget:g} s", f"{s['search_s']:.1f} s", f"{s['search_s'] - budget:+.1f} s",
-                     s["trials"], f"{s['llm_seconds']:.1f}", s["cuts"], s["sources"]]  # fmt: skip
+                     s["trials"], f"{s['llm_seconds']:.1f}", s["prompt_tokens"], s["cuts"],
+                     s["sources"]]  # fmt: skip
             print("| " + " | ".join(str(c) for c in cells) + " |")
 
 
