@@ -1,7 +1,8 @@
 """How far past its time budget does a search run when its first LLM step is cold?
 
-Usage: python benchmarks/deadline_overrun.py [--llm SPEC] [--first 60] [--resume 10,20,30]
-                                             [--learner random_forest] [--rate-only]
+Usage: python benchmarks/deadline_overrun.py [--llm SPEC] [--first 60] [--first-trials N]
+                                             [--resume 10,20,30] [--learner random_forest]
+                                             [--rate-only]
 
 A run of the agent (hybrid optimiser, the LLM's share capped at a half, as the agent sets it) on
 the breast-cancer table is searched for ``--first`` seconds, then resumed once per budget in
@@ -77,6 +78,10 @@ def main() -> None:
     parser.add_argument("--llm", default="embedded")
     parser.add_argument("--first", type=float, default=60.0)
     parser.add_argument("--resume", default="10,20,30")
+    parser.add_argument(
+        "--first-trials", type=int, default=None,
+        help="end the first session after this many trials (within --first seconds)",
+    )  # fmt: skip
     parser.add_argument("--learner", default="random_forest")
     parser.add_argument("--rate-only", action="store_true", help="only the eval rate")
     args = parser.parse_args()
@@ -92,7 +97,9 @@ def main() -> None:
     )  # fmt: skip
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp) / "first"
-        config = RunConfig(time_budget_s=args.first, cv_folds=3, seed=0)
+        config = RunConfig(
+            time_budget_s=args.first, max_trials=args.first_trials, cv_folds=3, seed=0
+        )
         RunLoop(base, plan, config, data=data, llm=load(args.llm)).run()
         first = _session(base, 0)
         print(f"first session: budget {args.first:g} s, search {first['search_s']:.1f} s, "
@@ -105,7 +112,9 @@ def main() -> None:
             out = Path(tmp) / f"resume-{budget:g}"
             shutil.copytree(base, out)
             stored = RunStore(out).read_plan()[1]  # as `tunesmith resume --time-budget`
-            resumed = RunConfig.model_validate(stored.model_dump() | {"time_budget_s": budget})
+            # (the first session's trial limit counts across sessions: lifted here)
+            again = {"time_budget_s": budget, "max_trials": None}
+            resumed = RunConfig.model_validate(stored.model_dump() | again)
             RunLoop(out, config=resumed, llm=load(args.llm)).run()
             s = _session(out, n_events)
             cells = [f"{budget:g} s", f"{s['search_s']:.1f} s", f"{s['search_s'] - budget:+.1f} s",
