@@ -72,6 +72,8 @@ def test_prefix_states_keep_the_grown_history_and_the_recent_ones() -> None:
     assert entry is not None
     assert (entry.state, shared) == ("a+", 3)
     states.put([7, 8], "b")
+    assert states.holds([1, 2, 3, 4])
+    assert not states.holds([1, 2, 3])
     states.put([5], "c")  # over capacity: the least recently used goes
     assert states.best([1, 2, 3]) == (None, 0)
     assert len(states) == 2
@@ -269,6 +271,21 @@ def test_llamacpp_states_on_disk_carry_a_prefix_to_a_fresh_model(
     cold_grown = cold.score_codes(PREFIX + EXTRA_LINE, continuations)
     assert cold.usage.prompt_tokens == n_tokens(PREFIX + EXTRA_LINE) + tails
     assert np.allclose(grown, cold_grown, atol=0.02)  # as for the states kept in memory
+
+
+@pytest.mark.llm
+def test_llamacpp_does_not_write_again_a_state_it_read_from_disk(
+    llama_chat: LlamaCppChat, tmp_path: Path
+) -> None:
+    score_reader(llama_chat, cache_dir=tmp_path).score_codes(PREFIX, CONTINUATIONS[:1])
+    (state,) = tmp_path.glob("*/*.state")
+    written = state.stat().st_ino  # a write replaces the file: a new inode
+    fresh = score_reader(LlamaCppChat(model_path=llama_chat.model_path), cache_dir=tmp_path)
+    fresh.score_codes(PREFIX, CONTINUATIONS[:1])
+    fresh.score_codes(PREFIX, CONTINUATIONS[1:2])  # from the state it holds in memory now
+    tails = [llama_chat.client.tokenize(t.encode(), add_bos=False) for t in CONTINUATIONS[:2]]
+    assert fresh.usage.prompt_tokens == sum(map(len, tails))  # the prefix never evaluated
+    assert [p.stat().st_ino for p in tmp_path.glob("*/*.state")] == [written]
 
 
 def _cut_short(data: bytes) -> bytes:  # as by a full disk: the checksum no longer matches

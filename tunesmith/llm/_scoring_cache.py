@@ -56,6 +56,11 @@ class PrefixStates(Generic[S]):
                 best, shared = entry, n
         return best, shared
 
+    def holds(self, tokens: Sequence[int]) -> bool:
+        """Whether a state of exactly ``tokens`` is kept."""
+        tokens = list(tokens)
+        return any(entry.tokens == tokens for entry in self._entries)
+
     def put(self, tokens: Sequence[int], state: S) -> None:
         """Save ``state`` for ``tokens``, dropping entries that are a prefix of ``tokens``."""
         tokens = list(tokens)

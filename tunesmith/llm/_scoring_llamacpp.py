@@ -218,7 +218,7 @@ class LlamaCppScoreReader:
         self.usage.prompt_tokens += len(ids) - reused
         # Per continuation the whole prefix counts as cached; the part evaluated here is not.
         self.usage.cached_tokens -= len(ids) - reused
-        if not (entry is not None and saved == len(ids) == len(entry.tokens)):
+        if not self._states.holds(ids):  # from memory, or just read from disk
             self._keep(ids, _save(llama))
 
     def _keep(self, ids: list[int], state: bytes) -> None:

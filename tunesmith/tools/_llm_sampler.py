@@ -18,18 +18,14 @@ step would not end by the search's deadline (:meth:`HybridSampler.set_deadline`)
 at it. Per-trial provenance and the running counts are stored in the trial's system attribute
 ``tunesmith:sampler``.
 
-What a search has learnt survives its process: the mixture's evidence and each branch's
-prompt state (the history kept, the score scale, the prompts' orders) are study system
-attributes (``tunesmith:llm-mixture``, ``tunesmith:llm-surrogate:<branch>``), so a sampler
-on a resumed study keeps the LLM's earned weight and writes the prompts the last process would
-have; with ``prefix_cache`` the llama.cpp reader's KV states of those prompts are on disk too,
-and the resumed search's first LLM step evaluates only the new lines.
+What a search has learnt (the mixture's evidence, each branch's prompt state) is kept in the
+study by ``_llm_memory``, so a resumed search keeps the LLM's earned weight and writes the
+prompts the last process would have; with ``prefix_cache`` their KV states are on disk too.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 import math
 import os
@@ -42,7 +38,7 @@ from optuna.study import StudyDirection
 from optuna.trial import TrialState
 
 from tunesmith.core import LLMDeadlineError, SearchSpace
-from tunesmith.tools import _llm_branches, _llm_propose
+from tunesmith.tools import _llm_branches, _llm_memory, _llm_propose
 from tunesmith.tools._llm_pool import (
     SamplerStats,
     TimeShare,
@@ -65,8 +61,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 _ATTR = "tunesmith:sampler"
-_MIXTURE_ATTR = "tunesmith:llm-mixture"
-_SURROGATE_ATTR = "tunesmith:llm-surrogate:"
 
 
 class HybridSampler(BaseSampler):
@@ -189,7 +183,7 @@ class HybridSampler(BaseSampler):
         if state == TrialState.COMPLETE and values is not None and len(values) == 1:
             done = Observation(trial.number, {}, float(values[0]))
             if math.isfinite(done.value) and self._mixture.observe([done]):
-                self._save(study, _MIXTURE_ATTR, self._mixture.state())
+                _llm_memory.save_mixture(study, self._mixture)
 
     def infer_relative_search_space(
         self, study: Study, trial: FrozenTrial
@@ -212,9 +206,11 @@ class HybridSampler(BaseSampler):
         if not sub.params:
             return {}
         history = _llm_branches.history(self.space, study, sub, fixed)
-        self._resume(study)
+        if not self._resumed:  # the mixture's evidence saved by an earlier process
+            self._resumed = True
+            _llm_memory.restore_mixture(study, self._mixture)
         if self._mixture.observe(history):
-            self._save(study, _MIXTURE_ATTR, self._mixture.state())
+            _llm_memory.save_mixture(study, self._mixture)
         held_back = self._held_back(key, history)
         if held_back is not None:
             return self._delegate(study, trial, held_back)
@@ -276,7 +272,7 @@ class HybridSampler(BaseSampler):
             return self._scored_step(study, trial, sub, history, surrogate, rng)
         finally:
             self.stats.scored(surrogate.reader.usage, before)
-            self._save(study, _surrogate_attr(key), surrogate.state())
+            _llm_memory.save_surrogate(study, key, surrogate)
 
     def _scored_step(
         self,
@@ -380,29 +376,9 @@ class HybridSampler(BaseSampler):
                 n_members=self.n_members, history_cap=self.history_cap,
                 permute_scores=self.permute_scores, seed=self.seed,
             )  # fmt: skip
-            saved = _saved(study, _surrogate_attr(key))
-            if saved is not None:  # a study this sampler (or one before it) searched
-                try:
-                    surrogate.restore(saved)
-                except ValueError as exc:
-                    logger.warning("Branch %r starts new prompts: %s", key, exc)
+            _llm_memory.restore_surrogate(study, key, surrogate)
             self._surrogates[key] = surrogate
         return self._surrogates[key]
-
-    def _resume(self, study: Study) -> None:
-        """Take up the mixture's evidence saved in ``study``, once per process."""
-        if self._resumed:
-            return
-        self._resumed = True
-        saved = _saved(study, _MIXTURE_ATTR)
-        if saved is not None and not self._mixture.evidence():
-            try:
-                self._mixture.restore(saved)
-            except ValueError as exc:
-                logger.warning("The LLM/GP mixture starts anew: %s", exc)
-
-    def _save(self, study: Study, name: str, value: Any) -> None:
-        study._storage.set_study_system_attr(study._study_id, name, value)
 
     def _delegate(self, study: Study, trial: FrozenTrial, source: str) -> dict[str, Any]:
         self._record(study, trial, source)
@@ -424,14 +400,6 @@ class LLMSampler(HybridSampler):
     def __init__(self, space: SearchSpace, **options: Any) -> None:
         options.setdefault("use_gp", False)
         super().__init__(space, **options)
-
-
-def _surrogate_attr(key: Any) -> str:
-    return _SURROGATE_ATTR + json.dumps(key)
-
-
-def _saved(study: Study, name: str) -> Any:
-    return study._storage.get_study_system_attrs(study._study_id).get(name)
 
 
 def _direction(study: Study) -> Any:
