@@ -232,6 +232,7 @@ def hpo(
         markdown_table,
         resolve_problems,
         run_benchmark,
+        sampler_table,
     )
     from tunesmith.evaluation.bayesmark._methods import expand_controls
 
@@ -255,6 +256,9 @@ def hpo(
         raise _fail(exc) from None
     summary = result.summary
     typer.echo(markdown_table(summary))
+    sources = sampler_table(result.evaluations)
+    if sources:
+        typer.echo("Where the LLM methods' configurations came from:\n\n" + sources)
     n_cells = len(summary.problems) * len(summary.methods) * len(summary.seeds)
     console.print(
         f"{n_cells} runs ({result.reused} reused) in {result.wall_time_s:.0f} s; "

@@ -53,7 +53,7 @@ from tunesmith.evaluation.bayesmark._problem import (
     get_problem,
     list_problems,
 )
-from tunesmith.evaluation.bayesmark._report import markdown_table, write_report
+from tunesmith.evaluation.bayesmark._report import markdown_table, sampler_table, write_report
 from tunesmith.evaluation.bayesmark._run import Evaluation, initial_points, run_cell
 from tunesmith.evaluation.bayesmark._score import (
     average_ranks,
@@ -103,6 +103,7 @@ __all__ = [
     "resolve_problems",
     "run_benchmark",
     "run_cell",
+    "sampler_table",
     "summarize_run",
     "write_report",
 ]

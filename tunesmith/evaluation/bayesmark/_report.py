@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from tunesmith.evaluation.bayesmark._summary import BenchmarkSummary
 
 _RECORD_FIELDS = (
     "problem", "method", "seed", "index", "initial", "loss", "generalization", "duration_s",
-    "error", "params",
+    "error", "source", "llm_weight", "params",
 )  # fmt: skip
 
 
@@ -33,6 +34,28 @@ def markdown_table(summary: BenchmarkSummary) -> str:
             str(row.holdout_regret),
             str(row.n_failed),
         ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def sampler_table(rows: Sequence[Evaluation]) -> str:
+    """Where the LLM methods' configurations came from: per method, the evaluations each
+    source gave and how many were chosen while the LLM had a say (weight > 0); "" if no
+    method recorded a source."""
+    by_method: dict[str, Counter[str]] = {}
+    say: Counter[str] = Counter()
+    for r in rows:
+        if r.source is None:
+            continue
+        by_method.setdefault(r.method, Counter())[r.source] += 1
+        say[r.method] += bool(r.llm_weight)
+    if not by_method:
+        return ""
+    sources = sorted({s for counts in by_method.values() for s in counts})
+    head = ["method", *sources, "LLM had a say"]
+    lines = ["| " + " | ".join(head) + " |", "|---|" + "---:|" * (len(head) - 1)]
+    for name, counts in by_method.items():
+        cells = [name, *(str(counts[s]) for s in sources), f"{say[name]} of {counts.total()}"]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
@@ -149,7 +172,9 @@ def write_report(out: Path, rows: Sequence[Evaluation], summary: BenchmarkSummar
         writer.writerow(["problem", *summary.methods])
         for p, by_method in summary.per_problem.items():
             writer.writerow([p, *(by_method[m] for m in summary.methods)])
-    paths["table"].write_text(markdown_table(summary) + "\n" + table_notes(summary))
+    sources = sampler_table(rows)
+    sources = f"\nWhere the LLM methods' configurations came from:\n\n{sources}" if sources else ""
+    paths["table"].write_text(markdown_table(summary) + "\n" + table_notes(summary) + sources)
     plot_curves(summary, paths["curve"])
     plot_problem_curves(summary, paths["problems"])
     return list(paths.values())

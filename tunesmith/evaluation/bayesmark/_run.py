@@ -41,6 +41,11 @@ class Evaluation(BaseModel):
         error: Why it failed, or None.
         n_init: The cell's number of initial points.
         n_trials: The cell's number of evaluations in all.
+        source: Where an LLM sampler's configuration came from (``"llm-warm-start"``,
+            ``"gp-llm-scored"``, ``"llm-candidate"``, ``"fallback"``, ...); None for the
+            shared initial points and for methods that record none.
+        llm_weight: The LLM surrogate's weight in the mixture when the configuration was
+            chosen (0: the LLM had no say); None where ``source`` is None.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -57,6 +62,8 @@ class Evaluation(BaseModel):
     error: str | None = None
     n_init: int
     n_trials: int
+    source: str | None = None
+    llm_weight: float | None = None
 
 
 def _stream(seed: int, *salt: str) -> int:
@@ -112,6 +119,7 @@ def run_cell(
     with threadpool_limits(limits=1):  # cells run side by side; one thread each
         for index in range(n_trials):
             spec = opt.ask()
+            info = _sampler_info(opt, spec.number)
             t0 = time.perf_counter()
             loss = gen = error = None
             try:
@@ -138,9 +146,18 @@ def run_cell(
                     error=error,
                     n_init=n_init,
                     n_trials=n_trials,
+                    source=info.get("source"),
+                    llm_weight=info.get("llm_weight"),
                 )
             )
     return out
+
+
+def _sampler_info(opt: Any, number: int) -> dict[str, Any]:
+    """What an LLM sampler recorded for trial ``number`` ({} for other optimisers)."""
+    reader = getattr(opt, "sampler_info", None)
+    info = reader(number) if callable(reader) else None
+    return info or {}
 
 
 def cell_path(out: Path, problem: str, method: str, seed: int) -> Path:
