@@ -258,7 +258,7 @@ def hpo(
     typer.echo(markdown_table(summary))
     sources = sampler_table(result.evaluations)
     if sources:
-        typer.echo("Where the LLM methods' configurations came from:\n\n" + sources)
+        typer.echo(sources)
     n_cells = len(summary.problems) * len(summary.methods) * len(summary.seeds)
     console.print(
         f"{n_cells} runs ({result.reused} reused) in {result.wall_time_s:.0f} s; "

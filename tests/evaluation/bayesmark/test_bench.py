@@ -181,7 +181,7 @@ def test_warm_hybrid_starts_from_the_default_and_the_llms_proposals(
     assert [r.source for r in rows[:3]] == ["llm-warm-start"] * 3
     assert all(isinstance(r.source, str) and r.llm_weight is not None for r in rows)
     table = sampler_table([*rows, *run_cell(problem.name, "random", 0, 3, 5)])
-    assert table.splitlines()[0].startswith("| method | ")
+    assert table.splitlines()[2].startswith("| method | ")
     (line,) = [t for t in table.splitlines() if t.startswith("| hybrid-warm |")]
     assert line.endswith(f"| {sum(bool(r.llm_weight) for r in rows)} of 5 |")
     assert "| random |" not in table  # a method that records no source has no row

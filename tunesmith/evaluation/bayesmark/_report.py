@@ -39,9 +39,9 @@ def markdown_table(summary: BenchmarkSummary) -> str:
 
 
 def sampler_table(rows: Sequence[Evaluation]) -> str:
-    """Where the LLM methods' configurations came from: per method, the evaluations each
-    source gave and how many were chosen while the LLM had a say (weight > 0); "" if no
-    method recorded a source."""
+    """Where the LLM methods' configurations came from, under that heading: per method, the
+    evaluations each source gave and how many were chosen while the LLM had a say (weight
+    > 0); "" if no method recorded a source."""
     by_method: dict[str, Counter[str]] = {}
     say: Counter[str] = Counter()
     for r in rows:
@@ -51,9 +51,10 @@ def sampler_table(rows: Sequence[Evaluation]) -> str:
         say[r.method] += bool(r.llm_weight)
     if not by_method:
         return ""
+    lines = ["Where the LLM methods' configurations came from:", ""]
     sources = sorted({s for counts in by_method.values() for s in counts})
     head = ["method", *sources, "LLM had a say"]
-    lines = ["| " + " | ".join(head) + " |", "|---|" + "---:|" * (len(head) - 1)]
+    lines += ["| " + " | ".join(head) + " |", "|---|" + "---:|" * (len(head) - 1)]
     for name, counts in by_method.items():
         cells = [name, *(str(counts[s]) for s in sources), f"{say[name]} of {counts.total()}"]
         lines.append("| " + " | ".join(cells) + " |")
@@ -173,8 +174,8 @@ def write_report(out: Path, rows: Sequence[Evaluation], summary: BenchmarkSummar
         for p, by_method in summary.per_problem.items():
             writer.writerow([p, *(by_method[m] for m in summary.methods)])
     sources = sampler_table(rows)
-    sources = f"\nWhere the LLM methods' configurations came from:\n\n{sources}" if sources else ""
-    paths["table"].write_text(markdown_table(summary) + "\n" + table_notes(summary) + sources)
+    notes = table_notes(summary) + (f"\n{sources}" if sources else "")
+    paths["table"].write_text(markdown_table(summary) + "\n" + notes)
     plot_curves(summary, paths["curve"])
     plot_problem_curves(summary, paths["problems"])
     return list(paths.values())
