@@ -6,6 +6,7 @@ embedded GGUF and stops it afterwards.
 
 from __future__ import annotations
 
+import time
 from typing import Literal
 
 import pandas as pd
@@ -14,8 +15,8 @@ from pydantic import BaseModel, Field
 
 from tests.llm.conftest import SERVED_ALIAS
 from tunesmith.agent import draft_plan
-from tunesmith.core.errors import LLMSpecError
-from tunesmith.llm import LLMCall, load, structured
+from tunesmith.core.errors import LLMDeadlineError, LLMSpecError
+from tunesmith.llm import LLMCall, deadline, load, structured
 
 pytestmark = [pytest.mark.llm, pytest.mark.slow]
 
@@ -75,3 +76,15 @@ def test_planning_through_the_server(
         model, "Predict the species column of these penguins; optimise accuracy.", data
     )
     assert draft.target == "species"
+
+
+def test_a_chat_request_waits_no_longer_than_the_deadline(server_url: str) -> None:
+    model = load(f"openai:{server_url}#{ALIAS}", max_tokens=400)
+    started = time.monotonic()
+    with deadline(started + 0.1), pytest.raises(LLMDeadlineError, match="waiting"):
+        structured(model, Forecast, "Describe the weather of every European capital.")
+    # The request's timeout was the time left (the client retries a timeout once), not the
+    # model's 300 s; generous, as a loaded machine answers late.
+    assert time.monotonic() - started < 30
+    oslo = "Tomorrow in Oslo: heavy snow all day, the high minus 4 degrees Celsius. Forecast?"
+    assert structured(model, Forecast, oslo).condition == "snow"  # no deadline: answered

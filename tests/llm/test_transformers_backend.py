@@ -6,13 +6,16 @@ embedded weights (transformers dequantises GGUF files) and caches it next to the
 
 from __future__ import annotations
 
+import re
+import time
 from pathlib import Path
 from typing import Literal
 
 import pytest
 from pydantic import BaseModel, Field
 
-from tunesmith.llm import LLMCall, load, structured
+from tunesmith.core.errors import LLMDeadlineError
+from tunesmith.llm import LLMCall, deadline, load, structured
 
 pytestmark = [pytest.mark.llm, pytest.mark.slow]
 
@@ -46,3 +49,13 @@ def test_generation_on_the_gpu(hf_checkpoint: Path) -> None:
     assert forecast.condition == "snow"
     reply = model.invoke("Say hello.", max_tokens=8)
     assert str(reply.response_metadata["device"]).startswith("cuda")
+
+
+def test_generation_stops_at_the_deadline(hf_checkpoint: Path) -> None:
+    model = load(f"hf:{hf_checkpoint}", device="cpu", max_tokens=300)
+    model.invoke("Say hi.", max_tokens=2)  # loaded outside the deadline
+    with deadline(time.monotonic() + 1.0), pytest.raises(LLMDeadlineError) as cut:
+        model.invoke("Write every number from 1 to 300 in words, separated by commas.")
+    steps = int(re.search(r"after (\d+) generation steps", str(cut.value)).group(1))  # type: ignore[union-attr]
+    assert 0 < steps < 300  # stopped mid-reply, not at its length limit
+    assert model.invoke("Say hi.", max_tokens=4).content  # and answers afterwards

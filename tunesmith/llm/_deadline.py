@@ -6,6 +6,11 @@ search's deadline around each step; the in-process readers check it between chun
 prompt they evaluate and between groups of candidates, and the OpenAI-compatible reader
 shortens its request timeout to it. Past the deadline they raise
 :class:`~tunesmith.core.LLMDeadlineError`, keeping what they evaluated.
+
+Chat requests (the LLM's proposals) are cut too: the in-process chat models check the
+deadline at each token they generate (:class:`TokenCheck`), and :func:`tunesmith.llm.structured`
+checks it before each request and gives an OpenAI-compatible request the time left as its
+timeout.
 """
 
 from __future__ import annotations
@@ -51,6 +56,24 @@ def check_deadline(what: str) -> None:
         raise LLMDeadlineError(
             f"The LLM step reached its deadline ({-left:.1f} s ago) and stopped {what}."
         )
+
+
+class TokenCheck:
+    """Checks the deadline at each step of a chat model's generation, and raises
+    :class:`LLMDeadlineError` once past it.
+
+    llama.cpp calls it before each evaluation (the prompt's, then each new token's),
+    transformers after each new token, as a stopping criterion that never stops on its own. The
+    prompt is evaluated in one piece, so a cut comes at most one prompt evaluation late.
+    """
+
+    def __init__(self) -> None:
+        self.steps = 0
+
+    def __call__(self, *_: object, **__: object) -> bool:
+        check_deadline(f"its chat reply after {self.steps} generation steps")
+        self.steps += 1
+        return False
 
 
 def run_in_chunks(

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
@@ -15,6 +16,7 @@ from pydantic import PrivateAttr
 
 from tunesmith.core._cpus import threads_for
 from tunesmith.core.errors import ConfigurationError, MissingExtraError
+from tunesmith.llm._deadline import TokenCheck, time_left
 from tunesmith.llm._messages import to_role_dicts
 
 logger = logging.getLogger(__name__)
@@ -108,7 +110,7 @@ class LlamaCppChat(BaseChatModel):
         }
         if kwargs.get("response_format") is not None:
             request["response_format"] = kwargs["response_format"]
-        with self._lock:
+        with self._lock, _cut_at_deadline(self.client):
             reply = self.client.create_chat_completion(**request)
         choice = reply["choices"][0]
         usage = reply.get("usage") or {}
@@ -125,6 +127,32 @@ class LlamaCppChat(BaseChatModel):
             },
         )
         return ChatResult(generations=[ChatGeneration(message=message)])
+
+
+@contextmanager
+def _cut_at_deadline(llama: Any) -> Iterator[None]:
+    """Under a deadline (:func:`tunesmith.llm.deadline`), check it before each of ``llama``'s
+    evaluations in the block: the prompt's, then each new token's; past it, the generation
+    stops with :class:`~tunesmith.core.LLMDeadlineError`.
+
+    ``create_chat_completion`` takes no stopping criterion, and a ``logits_processor`` runs
+    inside a C callback, which cannot raise; so ``Llama.eval`` itself is checked, for this
+    block only (the score reader evaluates through it too, with its own checks).
+    """
+    if time_left() is None:
+        yield
+        return
+    check, plain = TokenCheck(), llama.eval
+
+    def checked(tokens: Sequence[int]) -> None:
+        check()
+        plain(tokens)
+
+    llama.eval = checked
+    try:
+        yield
+    finally:
+        del llama.eval  # the class's method again
 
 
 def _hold_sequences(llama: Any, n_seq_max: int) -> None:

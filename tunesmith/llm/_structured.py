@@ -13,7 +13,13 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from tunesmith.core.errors import ConfigurationError, StructuredOutputError, validation_issues
+from tunesmith.core.errors import (
+    ConfigurationError,
+    LLMDeadlineError,
+    StructuredOutputError,
+    validation_issues,
+)
+from tunesmith.llm._deadline import check_deadline, time_left
 from tunesmith.prompts import render
 
 logger = logging.getLogger(__name__)
@@ -65,6 +71,30 @@ def _server_key(model: BaseChatModel) -> str:
 
 
 def _invoke(model: BaseChatModel, messages: list[BaseMessage], kwargs: dict[str, Any]) -> Any:
+    """Invoke under the deadline, if one is set (:func:`tunesmith.llm.deadline`)."""
+    check_deadline("before its chat request")
+    left = time_left()
+    if left is None:
+        return _invoke_json(model, messages, kwargs)
+    if type(model).__name__ == "ChatOpenAI":
+        # The request waits no longer than the time left (the client's one retry on a timeout
+        # can double that); the in-process models check the deadline at each token themselves.
+        kwargs = {**kwargs, "timeout": max(left, 0.05)}
+    try:
+        return _invoke_json(model, messages, kwargs)
+    except LLMDeadlineError:
+        raise
+    except Exception as exc:
+        after = time_left()
+        if after is not None and after <= 0:
+            raise LLMDeadlineError(
+                f"The LLM step reached its deadline waiting for its chat reply and stopped "
+                f"({type(exc).__name__})."
+            ) from exc
+        raise
+
+
+def _invoke_json(model: BaseChatModel, messages: list[BaseMessage], kwargs: dict[str, Any]) -> Any:
     """Invoke, falling back once to llama.cpp-style JSON mode if a server rejects json_schema."""
     try:
         return model.invoke(messages, **kwargs)
@@ -151,6 +181,8 @@ def structured(
 
     Raises:
         StructuredOutputError: No valid reply after ``max_attempts``; carries every raw reply.
+        LLMDeadlineError: A deadline set with :func:`tunesmith.llm.deadline` passed before or
+            during a request.
     """
     if max_attempts < 1:
         raise ConfigurationError(f"max_attempts must be at least 1, got {max_attempts}.")

@@ -12,6 +12,7 @@ from langchain_core.outputs import ChatGeneration, ChatResult
 from pydantic import PrivateAttr
 
 from tunesmith.core.errors import MissingExtraError
+from tunesmith.llm._deadline import TokenCheck, time_left
 from tunesmith.llm._messages import apply_stop, to_role_dicts
 
 
@@ -94,6 +95,8 @@ class TransformersChat(BaseChatModel):
             if temperature > 0:
                 options["temperature"] = temperature
                 torch.manual_seed(int(kwargs.get("seed", self.seed)))
+            if time_left() is not None:  # under a deadline: checked after each new token
+                options["stopping_criteria"] = _deadline_criteria()
             with torch.no_grad():
                 output = model.generate(**inputs, **options)
         n_prompt = int(inputs["input_ids"].shape[1])
@@ -109,3 +112,18 @@ class TransformersChat(BaseChatModel):
             response_metadata={"model_name": self.model_path, "device": str(model.device)},
         )
         return ChatResult(generations=[ChatGeneration(message=message)])
+
+
+def _deadline_criteria() -> Any:
+    """A stopping criterion that never stops on its own but raises
+    :class:`~tunesmith.core.LLMDeadlineError` once past the deadline (:class:`TokenCheck`)."""
+    import transformers
+
+    class PastDeadline(transformers.StoppingCriteria):
+        def __init__(self) -> None:
+            self.check = TokenCheck()
+
+        def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> bool:
+            return self.check()
+
+    return transformers.StoppingCriteriaList([PastDeadline()])

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, Field, create_model
 
 from tunesmith.core import BoolParam, CategoricalParam, FloatParam, SearchSpace
-from tunesmith.core.errors import SearchSpaceError
+from tunesmith.core.errors import LLMDeadlineError, SearchSpaceError
 from tunesmith.prompts import render
 from tunesmith.tools._llm_text import (
     Direction,
@@ -149,16 +149,26 @@ class WarmStarts:
     ) -> dict[str, Any] | None:
         """The first warm-start configuration not yet in ``history``; None once all were tried
         (the fallback sampler fills the branch's other warm-up trials)."""
+        tried = {format_config(space, o.params) for o in history}
         if key not in self._configs:
-            # A chat request under the configuration's JSON schema: with no examples in the
-            # prompt, the 0.5B model does not keep to the bare row format.
-            self._configs[key] = warm_start(
-                model, space, context, self.k,
-                direction=direction, default=default, calls=stats.calls,
-            )  # fmt: skip
+            try:
+                # A chat request under the configuration's JSON schema: with no examples in
+                # the prompt, the 0.5B model does not keep to the bare row format.
+                self._configs[key] = warm_start(
+                    model, space, context, self.k,
+                    direction=direction, default=default, calls=stats.calls,
+                )  # fmt: skip
+            except LLMDeadlineError as exc:
+                # The default needs no LLM: it still goes first; the LLM is asked again on a
+                # later trial if there is time.
+                first = usable(space, [default]) if default is not None else []
+                if not first or format_config(space, first[0]) in tried:
+                    raise
+                stats.cuts += 1
+                logger.info("%s The warm start begins with the default configuration.", exc)
+                return first[0]
             stats.succeeded()
             self._count(key, space, default, stats)
-        tried = {format_config(space, o.params) for o in history}
         for config in self._configs[key]:
             if format_config(space, config) not in tried:
                 return config
