@@ -16,10 +16,13 @@ from tunesmith.tools._llm_propose import usable
 from tunesmith.tools._llm_text import Observation
 
 if TYPE_CHECKING:
+    from optuna.samplers import BaseSampler
     from optuna.study import Study
     from optuna.trial import FrozenTrial
 
     from tunesmith.llm import LLMCall, ScoringUsage
+    from tunesmith.tools._llm_surrogate import LLMSurrogate
+    from tunesmith.tools._mixture import Mixture
 
 logger = logging.getLogger(__name__)
 _USAGE_FIELDS = ("requests", "prompt_tokens", "cached_tokens", "completion_tokens", "seconds")
@@ -139,6 +142,31 @@ def pool_candidates(
         extra = sub.sample(n - len(pool), seed=int(rng.integers(2**31)))
         pool += usable(sub, extra, [*(o.params for o in history), *pool])
     return pool[:n]
+
+
+def gp_choice(
+    chooser: BaseSampler,
+    mixture: Mixture,
+    study: Study,
+    trial: FrozenTrial,
+    sub: SearchSpace,
+    history: list[Observation],
+    surrogate: LLMSurrogate,
+    rng: np.random.Generator,
+    *,
+    seed: int | None,
+) -> dict[str, Any] | None:
+    """While the LLM has no say: Optuna's GP sampler's configuration (its own acquisition
+    optimiser), which the LLM scores beside three pool draws, for evidence only; None if the
+    GP did not give every parameter of ``sub`` (the pool and the mixture choose then)."""
+    space = chooser.infer_relative_search_space(study, trial)
+    drawn = chooser.sample_relative(study, trial, space) if space else {}
+    if not set(sub.names) <= set(drawn):
+        return None
+    config = {n: drawn[n] for n in sub.names}
+    others = pool_candidates(study, trial, sub, history, [], 3, rng)
+    mixture.witness(trial.number, surrogate, sub, history, [config, *others], seed)
+    return dict(drawn)
 
 
 def screen_draws(

@@ -42,6 +42,7 @@ from tunesmith.tools import _llm_branches, _llm_memory, _llm_propose
 from tunesmith.tools._llm_pool import (
     SamplerStats,
     TimeShare,
+    gp_choice,
     pool_candidates,
     screen_draws,
     usage_snapshot,
@@ -286,7 +287,10 @@ class HybridSampler(BaseSampler):
         model, context, direction = self._model, surrogate.context, surrogate.direction
         no_say = self.use_gp and self._mixture.llm_weight() == 0.0
         if no_say and self._chooser is not None:
-            config = self._without_a_say(study, trial, sub, history, surrogate, rng)
+            config = gp_choice(
+                self._chooser, self._mixture, study, trial, sub, history, surrogate, rng,
+                seed=self.seed,
+            )  # fmt: skip
             if config is not None:
                 self.stats.succeeded()
                 return config, "gp-llm-scored"
@@ -316,28 +320,6 @@ class HybridSampler(BaseSampler):
         source = ("llm-candidate" if chosen < len(llm_part)
                   else "pool-candidate" if chosen < len(pool) else "screen-candidate")  # fmt: skip
         return dict(candidates[chosen]), source
-
-    def _without_a_say(
-        self,
-        study: Study,
-        trial: FrozenTrial,
-        sub: SearchSpace,
-        history: list[Any],
-        surrogate: LLMSurrogate,
-        rng: np.random.Generator,
-    ) -> dict[str, Any] | None:
-        """Optuna's GP sampler's configuration (its own acquisition optimiser), which the LLM
-        scores beside three pool draws, for evidence only; None if the GP did not give every
-        parameter of ``sub`` (the pool and the mixture choose then)."""
-        assert self._chooser is not None
-        space = self._chooser.infer_relative_search_space(study, trial)
-        drawn = self._chooser.sample_relative(study, trial, space) if space else {}
-        if not set(sub.names) <= set(drawn):
-            return None
-        config = {n: drawn[n] for n in sub.names}
-        others = pool_candidates(study, trial, sub, history, [], 3, rng)
-        self._mixture.witness(trial.number, surrogate, sub, history, [config, *others], self.seed)
-        return dict(drawn)
 
     def _held_back(self, key: Any, history: list[Any]) -> str | None:
         """The fallback's source if the next LLM step must not be taken: it would take the
