@@ -58,14 +58,16 @@ def search_deadline(config: RunConfig, started: float | None) -> float | None:
     """When the search stops asking for trials.
 
     The budget counts from ``started`` (e.g. before planning), but the search itself always
-    gets at least a tenth of it (and 5 s): a slow plan must not leave no time to train.
+    gets at least a tenth of it (and 5 s, or the whole budget if that is shorter): a slow plan
+    must not leave no time to train, and a search never gets more than the budget.
     """
     if config.time_budget_s is None:
         return None
     now = time.monotonic()
-    floor = now + max(5.0, 0.1 * config.time_budget_s)
+    budget = config.time_budget_s
+    floor = now + min(budget, max(5.0, 0.1 * budget))
     start = now if started is None else started
-    return max(start + config.time_budget_s, floor)
+    return max(start + budget, floor)
 
 
 def trial_limit(config: RunConfig, deadline: float | None) -> float | None:
