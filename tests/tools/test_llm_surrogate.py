@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -7,7 +9,7 @@ from tests.tools._fake_reader import ScriptedReader
 from tunesmith.core import FloatParam, IntParam, SearchSpace
 from tunesmith.tools._gp_surrogate import GPSurrogate, gaussian_codes, loo_scale
 from tunesmith.tools._llm_surrogate import LLMSurrogate, SurrogateContext
-from tunesmith.tools._llm_text import Observation, ScoreCodes
+from tunesmith.tools._llm_text import Observation, ScoreCodes, format_row
 
 SPACE = SearchSpace(
     params=(FloatParam(name="x", low=0.0, high=1.0), IntParam(name="depth", low=1, high=9))
@@ -189,3 +191,85 @@ def test_members_are_averaged_and_member_zero_is_the_one_prompt_surrogate() -> N
     averaged = two.predict(history, candidates).probs
     assert np.allclose(averaged, (members[0].probs + members[1].probs) / 2)
     assert two.predict_members(history, [])[0].probs.shape == (0, 100)
+
+
+def _past_the_cap(n: int) -> list[Observation]:
+    """``n`` points on one score scale: the best (0.1) and worst (0.9) come first, a point
+    that ranks second best (0.15) comes 10th, the others lie in between."""
+    rng = np.random.default_rng(5)
+    values = [0.1, 0.9, *rng.uniform(0.3, 0.8, size=max(0, n - 2))]
+    if n > 9:
+        values[9] = 0.15
+    return [Observation(i, {"x": round(0.01 * (i + 1), 2), "depth": 1 + i % 9}, float(v))
+            for i, v in enumerate(values[:n])]  # fmt: skip
+
+
+def _rows(prefix: str) -> list[str]:
+    return [line for line in prefix.splitlines() if line.startswith("x: ") and "," in line]
+
+
+def _through_example(prefix: str, k: int) -> str:
+    """The prompt's text up to and including its ``k``-th example (its ``x`` and ``q`` lines)."""
+    at = prefix.index("\nx: ")  # the header ends where the first example starts
+    for _ in range(k):
+        at = prefix.index("\nq: ", at + 1) + len("\nq: 00")
+    return prefix[: at + 1]
+
+
+def test_later_cuts_keep_the_header_and_the_best_at_the_first_cut_at_the_head() -> None:
+    reader = ScriptedReader(lambda c: 50.0)
+    surrogate = LLMSurrogate(reader, SPACE, CONTEXT, n_members=2, history_cap=8, seed=1)
+    history = _past_the_cap(24)
+    prompts = []  # per call, the two members' prefixes
+    for n in range(8, 25):
+        surrogate.predict(history[:n], [{"x": 0.5, "depth": 1}])
+        prompts.append(reader.prefixes[-2:])
+    sizes = [len(_rows(p[0])) for p in prompts]
+    assert sizes == [8, 6, 7, 8, 6, 7, 8, 6, 7, 8, 6, 7, 8, 6, 7, 8, 6]
+    best_two = sorted(history[:9], key=lambda o: o.value)[:2]
+    anchor = sorted(f"x: {format_row(SPACE, o.params)}" for o in best_two)
+    for k in range(2):
+        # The first cut (9 points) lays the prompts out again: the best two of the nine
+        # first, in each member's own order; every later cut keeps that head as it was.
+        head = _through_example(prompts[1][k], 2)
+        assert sorted(_rows(head)) == anchor
+        assert all(p[k].startswith(head) for p in prompts[2:])
+    assert prompts[1][0] != prompts[1][1]  # the members' orders still differ
+    # The 10th point (0.15, second best) outlives its age: every prompt still shows it.
+    assert all("x: .1,1\n" in p[0] for p in prompts[2:])
+
+
+def test_a_later_cut_rewrites_only_the_rows_after_the_head() -> None:
+    reader = ScriptedReader(lambda c: 50.0)
+    surrogate = LLMSurrogate(reader, SPACE, CONTEXT, n_members=1, history_cap=8, seed=1)
+    history = _past_the_cap(17)
+    for n in range(8, 13):  # cuts at 9 and at 12 points (each to 6, then 7, 8 and 9 > 8)
+        surrogate.predict(history[:n], [{"x": 0.5, "depth": 1}])
+    before, after = reader.prefixes[-2:]
+    assert len(_rows(before)) == 8
+    assert len(_rows(after)) == 6
+    # Member 0 keeps trial order after the head, so the cut drops the oldest rows after the
+    # anchor, and the text the two prompts share is the header and the anchor.
+    assert after.startswith(_through_example(before, 2))
+    assert not after.startswith(_through_example(before, 3))
+
+
+def test_a_restored_surrogate_past_the_cap_writes_the_same_prompts() -> None:
+    history = _past_the_cap(20)
+    first = LLMSurrogate(ScriptedReader(lambda c: 50.0), SPACE, CONTEXT, history_cap=8, seed=2)
+    for n in range(8, 15):
+        first.predict(history[:n], [{"x": 0.5, "depth": 1}])
+    state = json.loads(json.dumps(first.state()))
+    assert state["anchor"] == [0, 6]  # the best two of the first nine points
+    second = LLMSurrogate(ScriptedReader(lambda c: 50.0), SPACE, CONTEXT, history_cap=8, seed=2)
+    second.restore(state)
+    for n in range(15, 21):
+        first.predict(history[:n], [{"x": 0.5, "depth": 1}])
+        second.predict(history[:n], [{"x": 0.5, "depth": 1}])
+    assert first.reader.prefixes[-12:] == second.reader.prefixes  # type: ignore[attr-defined]
+    # A state saved before the window had an anchor still restores; its first cut lays out.
+    old = {k: v for k, v in state.items() if k != "anchor"}
+    third = LLMSurrogate(ScriptedReader(lambda c: 50.0), SPACE, CONTEXT, history_cap=8, seed=2)
+    third.restore(old)
+    third.predict(history, [{"x": 0.5, "depth": 1}])
+    assert third.state()["anchor"] == [0, 9]  # the best two when it first cut

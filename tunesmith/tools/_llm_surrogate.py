@@ -6,7 +6,8 @@ distribution (:func:`tunesmith.llm.score_reader`). ``n_members`` prefixes that h
 in different orders form an ensemble (LLAMBO's shuffled prompts); their distributions are
 averaged. Each member's order only ever grows by appending new points, so the backend's KV
 cache of that prefix stays valid from one iteration to the next, and the score scale is kept
-until a point leaves it, so new lines do not rewrite old ones.
+until a point leaves it, so new lines do not rewrite old ones. Past the history cap, the
+window (``_llm_window``) drops rows after each prompt's head, not in it.
 """
 
 from __future__ import annotations
@@ -27,9 +28,9 @@ from tunesmith.tools._llm_text import (
     describe_param,
     format_row,
     parse_row,
-    select_history,
     short_name,
 )
+from tunesmith.tools._llm_window import HistoryWindow
 
 if TYPE_CHECKING:
     from tunesmith.llm import ScoreReader
@@ -117,6 +118,7 @@ class Prediction:
 @dataclass
 class _Member:
     order: list[int] = field(default_factory=list)
+    layout: int = 0  # the history window's layout the order was built for
 
 
 class LLMSurrogate:
@@ -129,7 +131,11 @@ class LLMSurrogate:
         direction: Whether the objective is minimised or maximised.
         n_members: Prompts with the history in different orders.
         history_cap: Most examples shown. Past it, the history is cut to three quarters of
-            the cap (the best third and the most recent), then appended to until the cap.
+            the cap, then appended to until the cap: the best quarter of the cap at the first
+            cut stays at the head of every prompt, and later cuts drop the oldest of the
+            points after it, except those among the best quarter now
+            (:class:`~tunesmith.tools._llm_window.HistoryWindow`), so a cut keeps the cached
+            head of each prompt.
         permute_scores: A control: shuffle the scores across the shown configurations, so the
             LLM sees the right configurations with the wrong scores.
         seed: Seed of the orders and of the permutation.
@@ -158,16 +164,16 @@ class LLMSurrogate:
         self._members = [_Member() for _ in range(n_members)]
         self._writer = _Member()  # the prompt candidates are generated from (trial order)
         self._codes: ScoreCodes | None = None
-        self._kept: set[int] = set()
+        self._window = HistoryWindow(history_cap)
 
     def state(self) -> dict[str, Any]:
-        """What the prompts were built from (JSON-able): the history points kept, the score
-        scale and each prompt's order. A surrogate given it by :meth:`restore` in another
-        process writes the prompts this one would next, so a cache of their states (on disk,
-        ``score_reader(cache_dir=...)``) still holds them."""
+        """What the prompts were built from (JSON-able): the history points kept (and the
+        anchor block), the score scale and each prompt's order. A surrogate given it by
+        :meth:`restore` in another process writes the prompts this one would next, so a cache
+        of their states (on disk, ``score_reader(cache_dir=...)``) still holds them."""
         codes = self._codes
         return {
-            "kept": sorted(self._kept),
+            **self._window.state(),
             "scale": None if codes is None else [codes.slope, codes.offset],
             "members": [m.order for m in self._members],
             "writer": self._writer.order,
@@ -179,17 +185,20 @@ class LLMSurrogate:
         Raises:
             ValueError: ``state`` is not one that :meth:`state` wrote.
         """
+        window = HistoryWindow(self.history_cap, layout=self._window.layout)
         try:
-            kept = {int(n) for n in state["kept"]}
+            window.restore(state)
             scale = state["scale"]
             codes = None if scale is None else ScoreCodes.affine(*(float(x) for x in scale))
             orders = [[int(n) for n in order] for order in state["members"]]
             writer = [int(n) for n in state["writer"]]
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"Not an LLM surrogate's state: {exc!r}") from exc
-        self._kept, self._codes, self._writer.order = kept, codes, writer
+        self._window, self._codes = window, codes
+        self._writer.order, self._writer.layout = writer, window.layout
         for member, order in zip(self._members, orders, strict=False):
-            member.order = order  # a member that the state lacks starts empty, as new
+            # a member that the state lacks starts empty, as new
+            member.order, member.layout = order, window.layout
 
     @property
     def can_generate(self) -> bool:
@@ -208,9 +217,7 @@ class LLMSurrogate:
         shown = self._shown(history)
         codes = self._scale(shown)
         by_number = {o.number: o for o in shown}
-        self._writer.order = [n for n in self._writer.order if n in by_number] + [
-            o.number for o in shown if o.number not in set(self._writer.order)
-        ]
+        self._writer.order = self._order(self._writer, shown)
         rows = [by_number[n] for n in self._writer.order]
         prefix = self._header() + "".join(
             f"q: {codes.text(o.value)}\nx: {format_row(self.space, o.params)}\n" for o in rows
@@ -247,8 +254,9 @@ class LLMSurrogate:
         members: Sequence[int] | None = None,
     ) -> list[Prediction]:
         """Each member's predictive distributions, in member order (member 0 holds the history
-        in trial order, so it predicts what a one-member surrogate would); ``members``: only
-        those members' (a member left out appends the new points next time it is asked)."""
+        in trial order, after the window's anchor past the cap, so it predicts what a
+        one-member surrogate would); ``members``: only those members' (a member left out
+        appends the new points next time it is asked)."""
         if not history:
             raise ValueError("The LLM surrogate needs at least one observation.")
         shown = self._shown(history)
@@ -274,13 +282,8 @@ class LLMSurrogate:
 
     def _shown(self, history: Sequence[Observation]) -> list[Observation]:
         # Past the cap, cut to three quarters of it and then append again until the cap: the
-        # prompts (and their caches) are rewritten once per cap/4 new points, not every time.
-        last = max(self._kept, default=-1)
-        shown = [o for o in history if o.number in self._kept or o.number > last]
-        if len(shown) > self.history_cap:
-            cut = max(1, self.history_cap - self.history_cap // 4)
-            shown = select_history(history, self.direction, cut)
-        self._kept = {o.number for o in shown}
+        # prompts are cut once per cap/4 new points, and a cut keeps their cached heads.
+        shown = self._window.shown(history, self.direction)
         if not self.permute_scores:
             return shown
         rng = np.random.default_rng(None if self.seed is None else [self.seed, len(shown)])
@@ -296,6 +299,7 @@ class LLMSurrogate:
             raw = [old.slope * v + old.offset for v in values]
             if _STICKY[0] <= min(raw) and max(raw) <= _STICKY[1]:
                 return old
+            self._window.rewritten(shown, self.direction)  # every line changes anyway
         self._codes = ScoreCodes(values, self.direction)
         return self._codes
 
@@ -315,14 +319,32 @@ class LLMSurrogate:
         self, member: _Member, k: int, shown: Sequence[Observation], codes: ScoreCodes
     ) -> list[str]:
         by_number = {o.number: o for o in shown}
-        kept = [n for n in member.order if n in by_number]
-        new = [o.number for o in shown if o.number not in set(kept)]
-        if k > 0:  # member 0 keeps trial order; the others append new points shuffled
-            seed = None if self.seed is None else [self.seed, k, len(kept)]
-            new = list(np.random.default_rng(seed).permutation(new))
-        member.order = kept + [int(n) for n in new]
+        # member 0 keeps trial order (within the window's blocks); the others append new
+        # points shuffled
+        member.order = self._order(member, shown, shuffle=k > 0, key=k)
         return [
             f"x: {format_row(self.space, by_number[n].params)}\n"
             f"q: {codes.text(by_number[n].value)}\n"
             for n in member.order
         ]
+
+    def _order(
+        self, member: _Member, shown: Sequence[Observation], *, shuffle: bool = False, key: int = 0
+    ) -> list[int]:
+        """``member``'s order for ``shown``: the points it holds, in its order, then the new
+        ones (the anchor's first; each part shuffled if ``shuffle``, seeded by ``key`` and
+        the points held). A prompt made for another layout of the window starts again."""
+        if member.layout != self._window.layout:
+            member.order, member.layout = [], self._window.layout
+        numbers = {o.number for o in shown}
+        kept = [n for n in member.order if n in numbers]
+        held = set(kept)
+        new = [o.number for o in shown if o.number not in held]
+        parts = [
+            [n for n in new if self._window.is_anchor(n)],
+            [n for n in new if not self._window.is_anchor(n)],
+        ]
+        if shuffle:
+            rng = np.random.default_rng(None if self.seed is None else [self.seed, key, len(kept)])
+            parts = [list(rng.permutation(part)) if part else [] for part in parts]
+        return kept + [int(n) for part in parts for n in part]
