@@ -474,6 +474,48 @@ def test_transformers_reader_agrees_and_reuses_its_cache(
 
 @pytest.mark.llm
 @pytest.mark.slow
+def test_transformers_caches_on_disk_carry_a_prefix_to_a_fresh_model(
+    hf_checkpoint: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    chat = load(f"hf:{hf_checkpoint}", device="cpu")
+    assert isinstance(chat, TransformersChat)
+    tokenizer = chat._load()[1]
+
+    def n_tokens(text: str, special: bool = False) -> int:
+        return len(tokenizer.encode(text, add_special_tokens=special))
+
+    continuations = CONTINUATIONS[:2]
+    tails = sum(n_tokens(text) for text in continuations)
+    score_reader(chat, cache_dir=tmp_path).score_codes(PREFIX, continuations)
+    (state,) = tmp_path.glob("*/*.state")  # one folder for the checkpoint, one prefix
+    # A new process, as a resumed run: its own model, whose caches are empty.
+    fresh_chat = load(f"hf:{hf_checkpoint}", device="cpu")
+    fresh = score_reader(fresh_chat, cache_dir=tmp_path)
+    grown = fresh.score_codes(PREFIX + EXTRA_LINE, continuations)
+    assert fresh.usage.prompt_tokens == n_tokens(EXTRA_LINE) + tails  # only the new line
+    (longer,) = tmp_path.glob("*/*.state")  # the grown prefix supersedes the shorter one
+    assert longer != state
+    cold = score_reader(chat).score_codes(PREFIX + EXTRA_LINE, continuations)
+    assert np.allclose(grown, cold, atol=1e-4)
+
+    # A damaged state is dropped and the prompt evaluated again, from nothing.
+    longer.write_bytes(longer.read_bytes()[:1000])
+    again = score_reader(load(f"hf:{hf_checkpoint}", device="cpu"), cache_dir=tmp_path)
+    assert np.allclose(again.score_codes(PREFIX + EXTRA_LINE, continuations), cold, atol=1e-4)
+    assert "damaged prefix state" in caplog.text
+    assert again.usage.prompt_tokens == n_tokens(PREFIX + EXTRA_LINE, special=True) + tails
+    # So is one whose checksum holds but that torch cannot read (another version's).
+    (saved,) = tmp_path.glob("*/*.state")
+    saved.write_bytes(hashlib.sha1(b"junk").digest() + b"junk")
+    last = score_reader(load(f"hf:{hf_checkpoint}", device="cpu"), cache_dir=tmp_path)
+    probs = last.score_codes(PREFIX + EXTRA_LINE, continuations)
+    assert "did not load" in caplog.text
+    assert last.usage.prompt_tokens == n_tokens(PREFIX + EXTRA_LINE, special=True) + tails
+    assert np.allclose(probs, cold, atol=1e-4)
+
+
+@pytest.mark.llm
+@pytest.mark.slow
 def test_transformers_reader_stops_at_the_deadline_and_resumes_where_it_stopped(
     hf_checkpoint: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -35,7 +35,8 @@ def sampler_options(
     prefix_cache: str | os.PathLike[str] | None = None,
 ) -> dict[str, Any]:
     """Keyword options for ``make_optimizer(optimizer, ...)`` (none unless an LLM sampler);
-    ``prefix_cache``: where the llama.cpp reader keeps its prompts' states for a resumed run."""
+    ``prefix_cache``: where an in-process score reader (llama.cpp, transformers) keeps its
+    prompts' states for a resumed run."""
     if optimizer not in ("hybrid", "llm") or llm is None:
         return {}
     from tunesmith.llm import score_reader

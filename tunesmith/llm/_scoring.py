@@ -181,10 +181,10 @@ def score_reader(
             (``openai:URL#MODEL``) or a ``TransformersChat`` (``hf:``).
         max_prefixes: In-process backends keep the KV cache of this many recent prefixes;
             a new prefix reuses the one it shares the most leading tokens with.
-        cache_dir: llama.cpp only: also keep the saved prefix states on disk there, so a
-            new process with the same model file (a resumed run) evaluates only what its
-            prompts add. The other backends ignore it (an OpenAI-compatible server keeps its
-            own prefix cache; the transformers reader keeps its states in memory).
+        cache_dir: In-process backends (llama.cpp, transformers) also keep the saved prefix
+            states on disk there, so a new process with the same model (a resumed run)
+            evaluates only what its prompts add. An OpenAI-compatible server keeps its own
+            prefix cache, and its reader ignores this.
 
     Returns:
         A reader whose ``score_codes`` returns code distributions.
@@ -204,7 +204,7 @@ def score_reader(
     if isinstance(model, TransformersChat):
         from tunesmith.llm._scoring_hf import TransformersScoreReader
 
-        return TransformersScoreReader(model, max_prefixes=max_prefixes)
+        return TransformersScoreReader(model, max_prefixes=max_prefixes, cache_dir=cache_dir)
     if type(model).__module__.startswith("langchain_openai"):
         from tunesmith.llm._scoring_openai import OpenAIScoreReader
 

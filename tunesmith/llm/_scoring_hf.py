@@ -2,15 +2,21 @@
 
 The prefix is run once; each continuation and its digit run on the prefix's cache, which is
 cropped back afterwards. A few recent prefixes keep their caches; a new prefix extends (or crops
-a copy of) the one it shares the most leading tokens with.
+a copy of) the one it shares the most leading tokens with. With ``cache_dir``, the caches are
+also written to disk (:mod:`tunesmith.llm._scoring_disk`, one folder per checkpoint, torch and
+transformers version, device and dtype), so a resumed run evaluates only what its prompts add.
 """
 
 from __future__ import annotations
 
 import copy
 import inspect
+import io
+import logging
+import os
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -26,9 +32,12 @@ from tunesmith.llm._scoring import (
     digit_tokens,
 )
 from tunesmith.llm._scoring_cache import PrefixStates
+from tunesmith.llm._scoring_disk import DiskPrefixStates, model_identity
 
 if TYPE_CHECKING:
     from tunesmith.llm._transformers import TransformersChat
+
+logger = logging.getLogger(__name__)
 
 
 class TransformersScoreReader:
@@ -38,11 +47,21 @@ class TransformersScoreReader:
         chat: The chat model whose weights, tokenizer and lock the reader shares.
         max_prefixes: Prefix caches kept (fp32 on CPU: about 25 KB per token for a 0.5B
             Qwen model).
+        cache_dir: If set, the caches are also kept on disk there (in a folder per
+            checkpoint), ``2 * max_prefixes`` of them, for the next process to start from.
     """
 
-    def __init__(self, chat: TransformersChat, *, max_prefixes: int = 4) -> None:
+    def __init__(
+        self,
+        chat: TransformersChat,
+        *,
+        max_prefixes: int = 4,
+        cache_dir: str | os.PathLike[str] | None = None,
+    ) -> None:
         self.chat = chat
         self.max_prefixes = max_prefixes
+        self.cache_dir = None if cache_dir is None else Path(cache_dir)
+        self._disk: DiskPrefixStates | None = None
         self.usage = ScoringUsage()
         self._states: PrefixStates[Any] = PrefixStates(max_prefixes)
         self._digits: DigitTokens | None = None
@@ -85,6 +104,8 @@ class TransformersScoreReader:
     def _prefix_cache(self, model: Any, ids: list[int]) -> Any:
         """A cache holding exactly ``ids``, reusing a saved one where they share tokens."""
         entry, shared = self._states.best(ids)
+        if shared < len(ids) and self._from_disk(model, ids, shared):
+            entry, shared = self._states.best(ids)  # what it read is in memory now
         if entry is not None and shared == len(entry.tokens) == len(ids):
             self._states.touch(entry)
             return entry.state
@@ -100,15 +121,50 @@ class TransformersScoreReader:
         self._forward_prefix(model, ids, shared, cache)
         self.usage.prompt_tokens += len(ids) - shared
         self.usage.cached_tokens -= len(ids) - shared  # counted as cached per continuation
-        self._states.put(ids, cache)
+        self._keep(ids, cache)
         return cache
+
+    def _keep(self, ids: list[int], cache: Any) -> None:
+        self._states.put(ids, cache)
+        disk = self._disk_states()
+        if disk is not None:
+            disk.put(ids, _to_bytes(cache))
+
+    def _from_disk(self, model: Any, ids: list[int], shared: int) -> bool:
+        """Whether a cache on disk sharing more than ``shared`` leading tokens with ``ids``
+        was read into memory."""
+        disk = self._disk_states()
+        if disk is None:
+            return False
+        tokens, n = disk.best(ids)
+        data = None if tokens is None or n <= shared else disk.read(tokens)
+        if tokens is None or data is None:
+            return False
+        try:
+            cache = _from_bytes(data, model, len(tokens))
+        except Exception as exc:  # written by another version, or damaged past its checksum
+            logger.warning("Dropped a saved prefix cache that did not load: %s", exc)
+            disk.remove(tokens)
+            return False
+        self._states.put(tokens, cache)
+        return True
+
+    def _disk_states(self) -> DiskPrefixStates | None:
+        if self.cache_dir is None:
+            return None
+        if self._disk is None:
+            model = self.chat._load()[0]
+            path = Path(self.chat.model_path)
+            folder = model_identity(path / "config.json", *_versions(model, path))
+            self._disk = DiskPrefixStates(self.cache_dir / folder, 2 * self.max_prefixes)
+        return self._disk
 
     def _forward_prefix(self, model: Any, ids: list[int], shared: int, cache: Any) -> None:
         """Run ``ids[shared:]`` into ``cache`` (under a deadline in chunks, saving the part
         run when it cuts them)."""
 
         def keep(done: int) -> None:
-            self._states.put(ids[:done], cache)
+            self._keep(ids[:done], cache)
             self.usage.prompt_tokens += done - shared
 
         def run(first: int, last: int) -> None:
@@ -142,3 +198,35 @@ class TransformersScoreReader:
             pieces = ((token, str(tokenizer.decode([token])).encode()) for token in candidates)
             self._digits = digit_tokens(pieces, "transformers")
         return self._digits
+
+
+def _versions(model: Any, folder: Path) -> list[object]:
+    """What a saved cache is valid for besides the checkpoint's config: its weight files,
+    the libraries that computed it, and the device and dtype it was computed on."""
+    import torch
+    import transformers
+
+    weights = sorted((p.name, p.stat().st_size, p.stat().st_mtime_ns)
+                     for p in folder.glob("*.safetensors"))  # fmt: skip
+    return [torch.__version__, transformers.__version__, model.device, model.dtype, weights]
+
+
+def _to_bytes(cache: Any) -> bytes:
+    import torch
+
+    layers = [(keys.cpu(), values.cpu()) for keys, values, *_ in cache]
+    buffer = io.BytesIO()
+    torch.save(layers, buffer)
+    return buffer.getvalue()
+
+
+def _from_bytes(data: bytes, model: Any, n_tokens: int) -> Any:
+    """The ``DynamicCache`` that :func:`_to_bytes` wrote, on the model's device."""
+    import torch
+    from transformers import DynamicCache
+
+    layers = torch.load(io.BytesIO(data), map_location=model.device, weights_only=True)
+    cache = DynamicCache(ddp_cache_data=layers, config=model.config)
+    if cache.get_seq_length() != n_tokens:
+        raise ValueError(f"it holds {cache.get_seq_length()} tokens, not {n_tokens}")
+    return cache

@@ -96,9 +96,10 @@ class HybridSampler(BaseSampler):
             by a slow LLM. Whatever the share, a trial whose local model is busy with another
             thread's request (another tab's plan) goes to the fallback (``"fallback-busy"``)
             rather than wait for it.
-        prefix_cache: A folder where the llama.cpp score reader also keeps its prompts' KV
-            states (``score_reader(cache_dir=...)``), so a resumed search's first LLM step is
-            not cold. The agent uses the run directory's ``llm-cache``. None: memory only.
+        prefix_cache: A folder where the score reader also keeps its prompts' KV states
+            (``score_reader(cache_dir=...)``; llama.cpp and transformers), so a resumed
+            search's first LLM step is not cold. The agent uses the run directory's
+            ``llm-cache``. None: memory only.
     """
 
     def __init__(
