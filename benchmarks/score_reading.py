@@ -1,18 +1,22 @@
 """Cost of reading two-digit score codes (``tunesmith.llm.score_reader``) over a cached prefix.
 
 Usage: python benchmarks/score_reading.py [--llm SPEC] [--prefix-tokens 1000]
-                                          [--continuations 10]
+                                          [--continuations 10] [--disk]
 
 Builds a history prefix of about ``--prefix-tokens`` tokens of LLM-surrogate-style lines
 (``x: ...`` then ``y: NN``), then times, on a fresh reader: the first call (prefix cold), the
 same call again (prefix cached, so only the continuations are evaluated), and a call after
-appending one observation line. Prints tokens from the reader's usage, seconds, and the load.
+appending one observation line. With ``--disk``, also a resumed process's first call: a
+reader with ``cache_dir`` scores the prefix, then a freshly loaded model's reader on the same
+folder scores the prefix plus one line. Prints tokens from the reader's usage, seconds, and the
+load.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import tempfile
 import time
 from typing import Any
 
@@ -60,6 +64,7 @@ def main() -> None:
     parser.add_argument("--llm", default="embedded")
     parser.add_argument("--prefix-tokens", type=int, default=1000)
     parser.add_argument("--continuations", type=int, default=10)
+    parser.add_argument("--disk", action="store_true", help="also a fresh model, states on disk")
     args = parser.parse_args()
 
     rng = np.random.default_rng(0)
@@ -77,6 +82,9 @@ def main() -> None:
         ("same prefix again (cached)", *timed(reader, prefix, continuations)),
         ("prefix + one appended line", *timed(reader, prefix + appended, continuations)),
     ]
+    if args.disk:
+        rows.append(("fresh model, states on disk: prefix + one line",
+                     *from_disk(args.llm, prefix, appended, continuations)))  # fmt: skip
     load_avg = os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),) * 3
     print(
         f"model {args.llm}; prefix {n_lines} observation lines; {args.continuations} "
@@ -90,7 +98,7 @@ def main() -> None:
             f"| {name} | {counts['requests']} | {counts['evaluated']} | {counts['cached']} "
             f"| {seconds:.2f} |"
         )
-    cold, cached, grown = (row[1] for row in rows)
+    cold, cached, grown = (row[1] for row in rows[:3])
     per_continuation = cached / args.continuations
     print(
         f"prefix alone (cold minus cached): {cold - cached:.2f} s; per continuation: "
@@ -98,6 +106,18 @@ def main() -> None:
     )
     if hasattr(model, "client"):  # llama.cpp: the floor, plain Llama.eval of the same tokens
         print(raw_llama_eval(model.client, prefix, continuations))
+
+
+def from_disk(
+    spec: str, prefix: str, appended: str, continuations: list[str]
+) -> tuple[float, dict[str, int]]:
+    """A resumed process's first call: the prefix's state written by one model's reader, read
+    by a freshly loaded model's (the load and the vocabulary scan are not timed)."""
+    with tempfile.TemporaryDirectory() as folder:
+        score_reader(load(spec), cache_dir=folder).score_codes(prefix, continuations[:1])
+        fresh = load(spec)
+        score_reader(fresh).score_codes("x: 1\ny: 11\n", ["x: 2\ny: "])  # load, scan
+        return timed(score_reader(fresh, cache_dir=folder), prefix + appended, continuations)
 
 
 def raw_llama_eval(llama: Any, prefix: str, continuations: list[str]) -> str:
