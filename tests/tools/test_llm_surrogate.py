@@ -273,3 +273,23 @@ def test_a_restored_surrogate_past_the_cap_writes_the_same_prompts() -> None:
     third.restore(old)
     third.predict(history, [{"x": 0.5, "depth": 1}])
     assert third.state()["anchor"] == [0, 9]  # the best two when it first cut
+
+
+def test_the_permuted_control_lays_out_the_same_configurations_as_the_plain_surrogate() -> None:
+    history = _past_the_cap(14)
+    history.append(Observation(14, {"x": 0.5, "depth": 5}, 0.01))  # a new best: a new scale
+    surrogates = [
+        LLMSurrogate(ScriptedReader(lambda c: 50.0), SPACE, CONTEXT, n_members=1,
+                     history_cap=8, permute_scores=permute, seed=4)
+        for permute in (False, True)
+    ]  # fmt: skip
+    for n in range(8, 16):
+        for surrogate in surrogates:
+            surrogate.predict(history[:n], [{"x": 0.5, "depth": 1}])
+    plain, permuted = (s.reader.prefixes for s in surrogates)  # type: ignore[attr-defined]
+    assert plain[-1].count("q: ") == permuted[-1].count("q: ")
+    # The anchor is the true best two after the new scale, in both: the same rows, in the
+    # same order; only the scores differ.
+    assert surrogates[0].state()["anchor"] == surrogates[1].state()["anchor"] == [0, 14]
+    assert _rows(plain[-1]) == _rows(permuted[-1])
+    assert plain[-1] != permuted[-1]

@@ -299,7 +299,7 @@ class LLMSurrogate:
             raw = [old.slope * v + old.offset for v in values]
             if _STICKY[0] <= min(raw) and max(raw) <= _STICKY[1]:
                 return old
-            self._window.rewritten(shown, self.direction)  # every line changes anyway
+            self._window.rewritten(self.direction)  # every line changes anyway
         self._codes = ScoreCodes(values, self.direction)
         return self._codes
 

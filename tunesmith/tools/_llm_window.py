@@ -38,6 +38,7 @@ class HistoryWindow:
     kept: set[int] = field(default_factory=set)
     anchor: list[int] = field(default_factory=list)
     layout: int = 0
+    _last: list[Observation] = field(default_factory=list, repr=False)
 
     @property
     def n_best(self) -> int:
@@ -52,16 +53,18 @@ class HistoryWindow:
                 self._lay_out(shown, direction)
             shown = self._cut(shown, direction)
         self.kept = {o.number for o in shown}
+        self._last = shown
         anchor = set(self.anchor)
         return [o for o in shown if o.number in anchor] + [
             o for o in shown if o.number not in anchor
         ]
 
-    def rewritten(self, shown: Sequence[Observation], direction: Direction) -> None:
+    def rewritten(self, direction: Direction) -> None:
         """Every line of the prompts changes (a new score scale): once the window has been
-        cut, the anchor becomes the best of ``shown``."""
+        cut, the anchor becomes the best of the points shown last (by their own scores, also
+        when the prompts show them permuted)."""
         if self.anchor:
-            self._lay_out(shown, direction)
+            self._lay_out(self._last, direction)
 
     def is_anchor(self, number: int) -> bool:
         return number in set(self.anchor)
