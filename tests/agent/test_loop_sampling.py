@@ -48,6 +48,21 @@ def test_a_chat_model_without_token_probabilities_leaves_the_hybrid_on_its_fallb
     assert sampler_options("tpe", ScriptedChatModel(replies=[]), PLAN, cancer) == {}
 
 
+def test_the_agents_hybrid_keeps_a_step_with_a_say_under_its_time_target(
+    cancer: pd.DataFrame,
+) -> None:
+    from tunesmith.core import FloatParam, SearchSpace
+    from tunesmith.llm._llamacpp import LlamaCppChat
+    from tunesmith.tools import make_optimizer
+
+    model = LlamaCppChat(model_path="never-loaded.gguf")  # the reader loads it on first use
+    options = sampler_options("hybrid", model, PLAN, cancer)
+    assert options["step_seconds"] == 5.0
+    space = SearchSpace(params=(FloatParam(name="C", low=0.01, high=100.0, log=True),))
+    sampler = make_optimizer("hybrid", space, seed=0, **options).study.sampler
+    assert sampler._effort.target == 5.0  # type: ignore[attr-defined]
+
+
 @pytest.mark.llm
 def test_the_hybrid_uses_the_embedded_model_within_its_time_share(
     tmp_path: Path, cancer: pd.DataFrame
@@ -71,6 +86,7 @@ def test_the_hybrid_uses_the_embedded_model_within_its_time_share(
     # time: the next trials go to the fallback.
     assert sources[3:] == ["fallback-budget"] * 3
     counts = started[-1].payload["sampler"]
+    assert counts["llm_effort"] == 0  # the LLM never had a say: full steps, none taken
     assert counts["llm_requests"] >= 1
     assert counts["prompt_tokens"] > 0
     assert counts["llm_failures"] == 0

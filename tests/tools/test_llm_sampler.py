@@ -441,6 +441,48 @@ class _SideBySideWriter(WritingReader):
         return [self.generate(prefix, continuation, seed=s, **options) for s in seeds]  # type: ignore[arg-type]
 
 
+@dataclass
+class _SlowWriter(WritingReader):
+    """Writes rows, and counts ``seconds`` of LLM time per scoring call (a slow machine)."""
+
+    seconds: float = 3.0
+
+    def score_codes(self, prefix: str, continuations: Sequence[str]) -> np.ndarray:
+        self.usage.seconds += self.seconds
+        return super().score_codes(prefix, continuations)
+
+
+@pytest.mark.parametrize("step_seconds", [5.0, None])
+def test_slow_steps_with_a_say_write_no_rows_then_score_with_one_prompt(
+    step_seconds: float | None,
+) -> None:
+    reader = _SlowWriter(true_value=_loss, rows=["0.71,1.0e-02", "0.69,1.1e-02"])
+    opt = make_optimizer(
+        "hybrid", SPACE, seed=0, llm=ScriptedChatModel(replies=_replies(1)), reader=reader,
+        context=CONTEXT, n_warmup=2, step_seconds=step_seconds,
+    )  # fmt: skip
+    steps = []  # per trial: effort level, source, scoring calls, rows written
+    for _ in range(16):
+        calls, written = len(reader.prefixes), len(reader.generated)
+        spec = opt.ask()
+        opt.tell(TrialResult.complete(spec, _loss(spec.params)))
+        info = opt.study.trials[-1].system_attrs["tunesmith:sampler"]
+        steps.append((info["llm_effort"], info["source"], len(reader.prefixes) - calls,
+                      len(reader.generated) - written))  # fmt: skip
+    said = [s for s in steps if s[1] in ("llm-candidate", "pool-candidate", "screen-candidate")]
+    assert len(said) >= 8  # the perfect reader earns its say
+    if step_seconds is None:  # the control: every step with a say does the full work
+        assert all(s[0] == 0 and s[2] == 2 and s[3] == 2 for s in said)
+        return
+    # A full step scores on two prompts (6 s): two in a row over 5 s drop the rows, two more
+    # the second prompt; one prompt (3 s) leaves no room (x 1.7 > 5 s) to step back up.
+    assert [s[0] for s in said][:5] == [0, 0, 1, 1, 2]
+    assert all(s[3] == 2 for s in said if s[0] == 0)
+    assert all(s[3] == 0 and s[1] != "llm-candidate" for s in said if s[0] > 0)
+    assert all(s[2] == 1 for s in said if s[0] == 2)
+    assert all(s[0] == 2 for s in said[4:])
+
+
 def test_with_no_llm_candidates_the_writer_is_never_run() -> None:
     reader = _SideBySideWriter(true_value=_loss, rows=["0.71, 1.0e-02"] * 10)
     model = ScriptedChatModel(replies=_replies(1))

@@ -3,7 +3,8 @@
 The hybrid is the agent's default optimiser. It uses the LLM only where its backend can read
 score probabilities (``tunesmith.llm.score_reader``); with any other chat model it is the
 fallback TPE. The LLM may take at most ``LLM_SHARE`` of the search's wall time, so on fast
-trials the search is not held up by the LLM.
+trials the search is not held up by the LLM, and a step with a say is kept under
+``LLM_STEP_SECONDS`` by doing less work on a slow machine (``HybridSampler(step_seconds=...)``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 LLM_SHARE = 0.5
+LLM_STEP_SECONDS = 5.0
 _TASKS = {
     "binary": "binary classification",
     "multiclass": "multiclass classification",
@@ -51,6 +53,7 @@ def sampler_options(
         "context": contexts(plan, data),
         "n_warmup": 3,
         "max_llm_share": LLM_SHARE,
+        "step_seconds": LLM_STEP_SECONDS,
         "prefix_cache": prefix_cache,
     }
 

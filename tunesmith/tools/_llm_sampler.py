@@ -39,6 +39,7 @@ from optuna.trial import TrialState
 
 from tunesmith.core import LLMDeadlineError, SearchSpace
 from tunesmith.tools import _llm_branches, _llm_memory, _llm_propose
+from tunesmith.tools._llm_effort import StepEffort
 from tunesmith.tools._llm_pool import (
     SamplerStats,
     TimeShare,
@@ -100,6 +101,10 @@ class HybridSampler(BaseSampler):
             (``score_reader(cache_dir=...)``; llama.cpp and transformers), so a resumed
             search's first LLM step is not cold. The agent uses the run directory's
             ``llm-cache``. None: memory only.
+        step_seconds: If set, what a step with a say should take at most: after two slower
+            steps in a row the LLM writes no rows, then also scores with one prompt, and it
+            steps back up when there is room (``tunesmith.tools._llm_effort``). It makes
+            trials depend on the machine's speed; None (the default) keeps them reproducible.
     """
 
     def __init__(
@@ -125,6 +130,7 @@ class HybridSampler(BaseSampler):
         max_failures: int = 3,
         max_llm_share: float | None = None,
         prefix_cache: str | os.PathLike[str] | None = None,
+        step_seconds: float | None = None,
     ) -> None:
         self.space = space
         self.llm = llm
@@ -146,6 +152,8 @@ class HybridSampler(BaseSampler):
         self.max_failures = max_failures
         self.max_llm_share = max_llm_share
         self.prefix_cache = prefix_cache
+        self.step_seconds = step_seconds
+        self._effort = StepEffort(step_seconds)
         self._resumed = False  # the mixture's saved evidence read (once per process)
         self._share = TimeShare(max_llm_share)
         self.stats = SamplerStats()
@@ -219,6 +227,7 @@ class HybridSampler(BaseSampler):
         from tunesmith.llm import claim, deadline
 
         before, cut = self._llm_seconds(), False
+        say = len(history) >= self.n_warmup and self._mixture.llm_weight() > 0
         with claim(self._llm()) as free:  # another user's request (a tab planning): no wait
             if not free:
                 return self._delegate(study, trial, "fallback-busy")
@@ -235,9 +244,12 @@ class HybridSampler(BaseSampler):
                     "LLM sampler failed on trial %d (%s); falling back", trial.number, exc
                 )
                 config, source = None, "fallback"
-        self._share.took(self._llm_seconds() - before)
+        spent = self._llm_seconds() - before
+        self._share.took(spent)
         if self.stats.consecutive_failures == 0 and config is not None:
-            self._record(study, trial, source)
+            self._record(study, trial, source)  # with the effort level the step ran at
+            if say:
+                self._effort.took(spent)
             return config
         return self._delegate(study, trial, "fallback-deadline" if cut else "fallback")
 
@@ -295,26 +307,25 @@ class HybridSampler(BaseSampler):
             if config is not None:
                 self.stats.succeeded()
                 return config, "gp-llm-scored"
-        if self.n_llm_candidates <= 0 or no_say:
+        n_rows = self._effort.rows(self.n_llm_candidates)
+        if n_rows <= 0 or no_say:
             # Nothing to write, or the LLM has no say yet (the GP chooses from the pool, as on a
             # conditional space): the writer's prompt is not touched, no chat request is made.
             llm_part: list[dict[str, Any]] = []
         elif surrogate.can_generate:  # rows continued from a cached prompt: cheap
             seed = int(rng.integers(2**31))
-            llm_part = surrogate.propose(
-                history, self.n_llm_candidates, alpha=self.alpha, seed=seed
-            )
+            llm_part = surrogate.propose(history, n_rows, alpha=self.alpha, seed=seed)
             llm_part = _llm_propose.usable(sub, llm_part, [o.params for o in history])
         else:  # a chat request with the configuration schema
             llm_part = _llm_propose.candidates(
-                model, sub, context, history, self.n_llm_candidates,
+                model, sub, context, history, n_rows,
                 direction=direction, alpha=self.alpha, calls=self.stats.calls,
             )  # fmt: skip
         pool = pool_candidates(study, trial, sub, history, llm_part, self.n_candidates, rng)
         screen = screen_draws(sub, [*(o.params for o in history), *pool], self.n_screen, rng)
         chosen = self._mixture.choose(
             trial.number, surrogate, sub, history, pool, self.seed,
-            n_fixed=len(llm_part), screen=screen,
+            n_fixed=len(llm_part), screen=screen, prompts=self._effort.prompts(self.n_members),
         )  # fmt: skip
         self.stats.succeeded()
         candidates = [*pool, *screen]
@@ -370,11 +381,9 @@ class HybridSampler(BaseSampler):
 
     def _record(self, study: Study, trial: FrozenTrial, source: str) -> None:
         self.stats.sources[source] = self.stats.sources.get(source, 0) + 1
-        study._storage.set_trial_system_attr(
-            trial._trial_id,
-            _ATTR,
-            {"source": source, "llm_weight": self._mixture.llm_weight(), **self.stats.counts()},
-        )
+        info: dict[str, Any] = {"source": source, "llm_weight": self._mixture.llm_weight()}
+        info |= {"llm_effort": self._effort.level, **self.stats.counts()}
+        study._storage.set_trial_system_attr(trial._trial_id, _ATTR, info)
 
 
 class LLMSampler(HybridSampler):

@@ -107,12 +107,15 @@ class Mixture:
         *,
         n_fixed: int = 0,
         screen: Sequence[Mapping[str, Any]] = (),
+        prompts: int | None = None,
     ) -> int:
         """Index in ``[*pool, *screen]`` of the candidate with the largest expected improvement.
 
         The LLM scores ``len(pool)`` candidates at most: the first ``n_fixed`` of ``pool`` (the
         ones it wrote), then the GP's best by expected improvement among the rest of ``pool``
         and ``screen`` (draws that only the GP sees: they cost it little and the LLM nothing).
+        ``prompts``: while the LLM has a say, score with only the ensemble's first ``prompts``
+        prompts (None: all of them).
         """
         codes = surrogate.codes(history)
         best = max(history, key=lambda o: codes.slope * o.value).value  # the highest code
@@ -130,7 +133,7 @@ class Mixture:
         llm = None
         if w > 0:
             llm, among = self._llm_prediction(
-                surrogate, history, [everyone[i] for i in short], gp, w, best
+                surrogate, history, [everyone[i] for i in short], gp, w, best, prompts
             )
         if llm is not None and gp is not None:
             probs = w * llm.probs + (1.0 - w) * gp.probs
@@ -160,6 +163,7 @@ class Mixture:
         gp: Prediction | None,
         w: float,
         best: float,
+        prompts: int | None = None,
     ) -> tuple[Prediction, list[int]]:
         """The LLM's prediction for ``candidates``, and the indices the choice is made among.
 
@@ -170,14 +174,16 @@ class Mixture:
         candidate's prediction, which the evidence is read from, is still the whole ensemble's.
         """
         n, k = len(candidates), self.n_refine
-        if surrogate.n_members < 2 or k is None or n <= k:
-            return surrogate.predict(history, candidates), list(range(n))
+        m = surrogate.n_members if prompts is None else max(1, min(prompts, surrogate.n_members))
+        if m < 2 or k is None or n <= k:
+            members = surrogate.predict_members(history, candidates, members=range(m))
+            return Prediction.average(members), list(range(n))
         first = surrogate.predict_members(history, candidates, members=[0])[0]
         mixed = first.probs if gp is None else w * first.probs + (1.0 - w) * gp.probs
         ei = Prediction(mixed, first.codes).expected_improvement(best)
         top = sorted(np.argsort(-ei, kind="stable")[: max(k, 1)].tolist())
         rest = surrogate.predict_members(
-            history, [candidates[i] for i in top], members=range(1, surrogate.n_members)
+            history, [candidates[i] for i in top], members=range(1, m)
         )
         probs = first.probs.copy()
         probs[top] = np.mean([first.probs[top], *(p.probs for p in rest)], axis=0)

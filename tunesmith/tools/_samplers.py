@@ -57,6 +57,7 @@ _LLM_OPTIONS: dict[str, Any] = {
     "max_failures": 3,
     "max_llm_share": None,
     "prefix_cache": None,
+    "step_seconds": None,
 }
 _MF = {"min_resource": 1, "max_resource": 81, "reduction_factor": 3}
 OPTIMIZERS: dict[str, OptimizerInfo] = {
