@@ -5,6 +5,7 @@ Usage: python benchmarks/surrogate_cost.py [--llm SPEC] [--observed 30] [--candi
                                            [--only-hybrid N_LLM_CANDIDATES]
                                            [--regime both|say|no-say] [--members 2]
                                            [--iterations 2] [--refine 3|all]
+                                           [--step-seconds S]
 
 On RF-breast-acc (Bayesmark), with ``--observed`` evaluated random configurations, it times
 tunesmith's hybrid sampler for ``--iterations`` consecutive iterations (each after one more
@@ -15,7 +16,9 @@ the LLM weighted in (its first prompt scores the whole pool, the others the firs
 evidence), and
 one iteration of the LLAMBO-style comparator (benchmarks/_llambo_style.py) scoring the same
 candidates. Prints a markdown table: LLM requests, prompt tokens sent, prompt tokens the model
-evaluated (known for the score reader), completion tokens, wall seconds.
+evaluated (known for the score reader), completion tokens, wall seconds. With
+``--step-seconds``, the hybrid keeps a step with a say under that target (``step_seconds``)
+and the "sampled by" column gives the effort level each iteration ran at.
 """
 
 from __future__ import annotations
@@ -67,9 +70,10 @@ def ours(
     members: int = 2,
     iterations: int = 2,
     refine: int | None = 3,
+    step_seconds: float | None = None,
 ) -> list[dict]:
     problem = get_problem(PROBLEM)
-    sampler = hybrid(model, n_llm, n_cand, say, members, refine)
+    sampler = hybrid(model, n_llm, n_cand, say, members, refine, step_seconds)
     study = study_with(points[:n_obs], sampler)
     rows = []
     for it in range(1, iterations + 1):
@@ -93,7 +97,8 @@ def ours(
                 f"LLM-written candidates, {members} prompt(s)"
                 + (f" (the others rescore {refine})" if say and members > 1 and refine else "")
                 + f", iteration {it}",
-                "source": source.get("source"),
+                "source": source.get("source")
+                + ("" if step_seconds is None else f", effort {source.get('llm_effort')}"),
                 "requests": after["llm_requests"] - before["llm_requests"],
                 "sent": (after["prompt_tokens"] - before["prompt_tokens"])
                 + (after["cached_tokens"] - before["cached_tokens"]),
@@ -114,7 +119,13 @@ def ours(
 
 
 def hybrid(
-    model: Any, n_llm: int, n_cand: int, say: bool, members: int, refine: int | None = 3
+    model: Any,
+    n_llm: int,
+    n_cand: int,
+    say: bool,
+    members: int,
+    refine: int | None = 3,
+    step_seconds: float | None = None,
 ) -> HybridSampler:
     """The hybrid sampler on PROBLEM; ``say``: as if the LLM had earned a say (it scores the
     whole pool; the mixture's state); ``refine``: its ``n_refine``."""
@@ -122,6 +133,7 @@ def hybrid(
     sampler = HybridSampler(
         problem.space, llm=model, context=problem_context(problem), seed=0,
         n_candidates=n_cand, n_llm_candidates=n_llm, n_members=members, n_refine=refine,
+        step_seconds=step_seconds,
     )  # fmt: skip
     if say:
         give_say(sampler)
@@ -191,6 +203,7 @@ def main() -> None:
         help="with a say, the prompts after the first rescore the first's N best (the "
         "sampler's n_refine); 'all': every prompt scores the whole pool",
     )  # fmt: skip
+    parser.add_argument("--step-seconds", type=float, default=None, help="the hybrid's target")
     args = parser.parse_args()
     refine = None if args.refine == "all" else int(args.refine)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -207,7 +220,7 @@ def main() -> None:
         for n_llm in (2, 0) if args.only_hybrid is None else (args.only_hybrid,):
             rows += ours(
                 model, points, args.observed, n_llm, args.candidates, say, args.members,
-                args.iterations, refine,
+                args.iterations, refine, args.step_seconds,
             )  # fmt: skip
     if not args.skip_llambo:
         rows.append(llambo(model, points, args.observed, args.candidates, args.llambo_count_only))

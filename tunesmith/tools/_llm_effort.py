@@ -1,10 +1,10 @@
 """How much LLM work a step does while the LLM has a say, kept under a time target.
 
 A step with a say writes ``n_llm_candidates`` rows and scores the pool on ``n_members``
-prompts (the others only the first's best). Its cost is the model's, and a machine's speed
-decides it: 4.5 s on a 2-core AVX-512 machine and 8.9 s on a 2-core AVX2 one with the embedded
-model (docs/benchmarks.md), and far more with a larger model on a CPU. With a target, the
-sampler steps down when two steps with a say in a row exceed it: first it writes no rows, then
+prompts (the others only the first's best). Its wall time is mostly the model's, and the
+machine decides it: 4.5 s on a 2-core AVX-512 machine and 8.9 s on a 2-core AVX2 one with the
+embedded model (docs/benchmarks.md), and far more with a larger model on a CPU. With a target,
+the sampler steps down when two steps with a say in a row exceed it: first it writes no rows, then
 it also scores with the first prompt alone. It steps back up when two steps in a row leave
 room for the level above. Steps without a say (the LLM scores the GP's choice and three
 others) are cheap and not adjusted. A time-driven level makes trials depend on the machine,

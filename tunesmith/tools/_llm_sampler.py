@@ -29,6 +29,7 @@ import dataclasses
 import logging
 import math
 import os
+import time
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -226,7 +227,7 @@ class HybridSampler(BaseSampler):
             return self._delegate(study, trial, held_back)
         from tunesmith.llm import claim, deadline
 
-        before, cut = self._llm_seconds(), False
+        before, started, cut = self._llm_seconds(), time.perf_counter(), False
         say = len(history) >= self.n_warmup and self._mixture.llm_weight() > 0
         with claim(self._llm()) as free:  # another user's request (a tab planning): no wait
             if not free:
@@ -248,8 +249,8 @@ class HybridSampler(BaseSampler):
         self._share.took(spent)
         if self.stats.consecutive_failures == 0 and config is not None:
             self._record(study, trial, source)  # with the effort level the step ran at
-            if say:
-                self._effort.took(spent)
+            if say:  # the step's wall time (the readers' own count where it is larger)
+                self._effort.took(max(spent, time.perf_counter() - started))
             return config
         return self._delegate(study, trial, "fallback-deadline" if cut else "fallback")
 
