@@ -483,6 +483,28 @@ def test_slow_steps_with_a_say_write_no_rows_then_score_with_one_prompt(
     assert all(s[0] == 2 for s in said[4:])
 
 
+def test_a_step_still_too_slow_on_one_prompt_scores_half_the_pool() -> None:
+    reader = _SlowWriter(true_value=_loss, rows=["0.71,1.0e-02"], seconds=6.0)
+    opt = make_optimizer(
+        "hybrid", SPACE, seed=0, llm=ScriptedChatModel(replies=_replies(1)), reader=reader,
+        context=CONTEXT, n_warmup=2, step_seconds=5.0,
+    )  # fmt: skip
+    scored = []  # per step at each level: continuations in the step's scoring calls
+    for _ in range(16):
+        calls = len(reader.prefixes)
+        spec = opt.ask()
+        info = opt.study.trials[-1].system_attrs["tunesmith:sampler"]
+        if info["source"] in ("llm-candidate", "pool-candidate", "screen-candidate"):  # a say
+            scored.append(
+                (info["llm_effort"], len(reader.prefixes) - calls, len(reader.continuations))
+            )
+        opt.tell(TrialResult.complete(spec, _loss(spec.params)))
+    assert [s for s in scored if s[0] == 2][:1] == [(2, 1, 10)]  # one prompt, the whole pool
+    at_three = [s for s in scored if s[0] == 3]
+    assert len(at_three) >= 4  # 6 s on one prompt: over the target again, so the lowest level
+    assert all(s == (3, 1, 5) for s in at_three)  # one prompt on the GP's best half
+
+
 def test_with_no_llm_candidates_the_writer_is_never_run() -> None:
     reader = _SideBySideWriter(true_value=_loss, rows=["0.71, 1.0e-02"] * 10)
     model = ScriptedChatModel(replies=_replies(1))

@@ -5,8 +5,9 @@ prompts (the others only the first's best). Its wall time is mostly the model's,
 machine decides it: 4.5 s on a 2-core AVX-512 machine and 8.9 s on a 2-core AVX2 one with the
 embedded model (docs/benchmarks.md), and far more with a larger model on a CPU. With a target,
 the sampler steps down when two steps with a say in a row exceed it: first it writes no rows, then
-it also scores with the first prompt alone. It steps back up when two steps in a row leave
-room for the level above. Steps without a say (the LLM scores the GP's choice and three
+it also scores with the first prompt alone, then it scores half the pool (the GP's best half,
+as the mixture picks the pool's candidates for the LLM). It steps back up when two steps in a
+row leave room for the level above. Steps without a say (the LLM scores the GP's choice and three
 others) are cheap and not adjusted. A time-driven level makes trials depend on the machine,
 so the sampler has no target unless asked (the agent sets one).
 """
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-LEVELS = ("full", "no rows", "one prompt")
+LEVELS = ("full", "no rows", "one prompt", "half the pool")
 # A level costs up to this many times the one below it: measured 1.4-1.7x for two written
 # rows against none (8.9/6.5 s on AVX2, 4.5/2.7 s on AVX-512).
 _STEP_UP = 1.7
@@ -27,7 +28,8 @@ class StepEffort:
 
     Attributes:
         target: Seconds a step with a say should take at most (None: always the full step).
-        level: 0 (as configured), 1 (no LLM-written rows) or 2 (no rows, one prompt).
+        level: 0 (as configured), 1 (no LLM-written rows), 2 (no rows, one prompt) or 3
+            (no rows, one prompt, half the pool).
     """
 
     target: float | None = None
@@ -42,6 +44,10 @@ class StepEffort:
     def prompts(self, n_members: int) -> int:
         """Prompts a step with a say scores with at this level."""
         return n_members if self.level < 2 else 1
+
+    def pool(self, n_candidates: int) -> int:
+        """Candidates the LLM scores in a step with a say at this level."""
+        return n_candidates if self.level < 3 else max(2, n_candidates // 2)
 
     def took(self, seconds: float) -> None:
         """Note what a step with a say took, and change the level after two steps in a row

@@ -103,9 +103,10 @@ class HybridSampler(BaseSampler):
             search's first LLM step is not cold. The agent uses the run directory's
             ``llm-cache``. None: memory only.
         step_seconds: If set, what a step with a say should take at most: after two slower
-            steps in a row the LLM writes no rows, then also scores with one prompt, and it
-            steps back up when there is room (``tunesmith.tools._llm_effort``). It makes
-            trials depend on the machine's speed; None (the default) keeps them reproducible.
+            steps in a row the LLM writes no rows, then also scores with one prompt, then half
+            the pool, and it steps back up when there is room (``tunesmith.tools._llm_effort``).
+            It makes trials depend on the machine's speed; None (the default) keeps them
+            reproducible.
     """
 
     def __init__(
@@ -322,7 +323,8 @@ class HybridSampler(BaseSampler):
                 model, sub, context, history, n_rows,
                 direction=direction, alpha=self.alpha, calls=self.stats.calls,
             )  # fmt: skip
-        pool = pool_candidates(study, trial, sub, history, llm_part, self.n_candidates, rng)
+        n_pool = self.n_candidates if no_say else self._effort.pool(self.n_candidates)
+        pool = pool_candidates(study, trial, sub, history, llm_part, n_pool, rng)
         screen = screen_draws(sub, [*(o.params for o in history), *pool], self.n_screen, rng)
         chosen = self._mixture.choose(
             trial.number, surrogate, sub, history, pool, self.seed,
