@@ -98,15 +98,12 @@ class HybridSampler(BaseSampler):
             by a slow LLM. Whatever the share, a trial whose local model is busy with another
             thread's request (another tab's plan) goes to the fallback (``"fallback-busy"``)
             rather than wait for it.
-        prefix_cache: A folder where the score reader also keeps its prompts' KV states
-            (``score_reader(cache_dir=...)``; llama.cpp and transformers), so a resumed
-            search's first LLM step is not cold. The agent uses the run directory's
-            ``llm-cache``. None: memory only.
-        step_seconds: If set, what a step with a say should take at most: after two slower
-            steps in a row the LLM writes no rows, then also scores with one prompt, then half
-            the pool, and it steps back up when there is room (``tunesmith.tools._llm_effort``).
-            It makes trials depend on the machine's speed; None (the default) keeps them
-            reproducible.
+        prefix_cache: A folder where the score reader (llama.cpp, transformers) also keeps
+            its prompts' KV states (``score_reader(cache_dir=...)``), so a resumed search's
+            first LLM step is not cold; the agent uses its run's ``llm-cache``. None: memory.
+        step_seconds: If set, the wall time a step with a say should take at most: slower
+            steps make the LLM do less, faster ones more (``tunesmith.tools._llm_effort``).
+            Trials then depend on the machine; None (the default) keeps them reproducible.
     """
 
     def __init__(
